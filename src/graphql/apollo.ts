@@ -1,0 +1,49 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { Logger } from '../observability/logger';
+import { ErrorCode } from '../errors/errors';
+import type { GraphQLContext } from './context';
+
+/**
+ * Errors the gateway raised on purpose (GraphQLError with a code) pass through; anything else
+ * (a driver error, a bug) is logged with the request id and reaches the client as a bare
+ * INTERNAL_SERVER_ERROR: no stack, no SQL.
+ */
+function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof GraphQLError || formatted.extensions?.code !== ErrorCode.InternalServerError) {
+    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.InternalServerError } };
+}
+
+export function createApollo(schema: GraphQLSchema, logger: Logger): ApolloServer<GraphQLContext> {
+  return new ApolloServer<GraphQLContext>({
+    schema,
+    // Auth is a bearer header only (no cookies), so a cross-site request carries no credentials:
+    // CSRF prevention would only block the contract's plain `GET /graphql?query=…`.
+    csrfPrevention: false,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      {
+        async requestDidStart() {
+          return {
+            async didEncounterErrors({ errors, contextValue }) {
+              for (const err of errors) {
+                const original = unwrapResolverError(err);
+                if (!(original instanceof GraphQLError)) {
+                  logger.error({ err: original, requestId: contextValue.requestId }, 'internal error while executing an operation');
+                }
+              }
+            },
+          };
+        },
+      },
+    ],
+  });
+}

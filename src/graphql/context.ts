@@ -1,0 +1,26 @@
+import type { Em } from '../db/orm';
+import type { Principal, VerifyResult } from '../auth/tokens';
+import { AuthenticationError } from '../errors/errors';
+import { createLoaders, type Loaders } from './loaders';
+
+/** Per-request state: a forked EntityManager, the caller, and DataLoaders bound to both. */
+export interface GraphQLContext {
+  requestId: string;
+  em: Em;
+  auth: VerifyResult;
+  loaders: Loaders;
+}
+
+export function createContext(args: { requestId: string; em: Em; auth: VerifyResult }): GraphQLContext {
+  const hospitalId = args.auth.ok ? args.auth.principal.hospitalId : 0;
+  return { ...args, loaders: createLoaders(args.em, hospitalId) };
+}
+
+/**
+ * The caller of a resolver behind the policy (src/auth/policy.ts has already checked the role);
+ * throws rather than guess if a resolver is ever reached without one.
+ */
+export function principalOf(ctx: GraphQLContext): Principal {
+  if (!ctx.auth.ok) throw new AuthenticationError(ctx.auth.reason);
+  return ctx.auth.principal;
+}

@@ -1,0 +1,42 @@
+import { ConfigError, loadConfig } from './config/config';
+import { createGateway } from './gateway';
+import type { Role } from './auth/roles';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const gateway = await createGateway(config);
+  const url = await gateway.listen();
+  gateway.logger.info({ url: `${url}/graphql`, database: config.database.kind, cache: config.redisUrl ? 'redis' : 'memory' }, 'wardcache is serving');
+
+  if (config.jwtSecretGenerated) {
+    // Development convenience: a random secret was made, so print tokens that work with it.
+    const lines = await Promise.all(
+      (['viewer', 'clinician', 'admin'] as Role[]).map(async (role) => {
+        const token = await gateway.tokens.sign({ sub: `demo-${role}`, hospitalId: '1', role });
+        return `  ${role.padEnd(9)} ${token}`;
+      }),
+    );
+    process.stdout.write(
+      `\nJWT_SECRET is not set: made a random one. Tokens for demo hospital "1" (valid 12 h):\n${lines.join('\n')}\n\n` +
+        `Try:\n  curl -s ${url}/graphql -H 'content-type: application/json' -H "authorization: Bearer <viewer token>" \\\n` +
+        `    -d '{"query":"{ dashboardStats { totalPatients inpatients outpatients updatedAt } }"}'\n\n`,
+    );
+  }
+
+  const stop = async (signal: string) => {
+    gateway.logger.info({ signal }, 'shutting down');
+    await gateway.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`wardcache failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,78 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { GatewayConfig, DatabaseConfig } from '../../src/config/config';
+import { createGateway, type Gateway } from '../../src/gateway';
+import type { Role } from '../../src/auth/roles';
+
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export function sqliteDatabase(): DatabaseConfig {
+  return { kind: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'wardcache-')), 'test.sqlite') };
+}
+
+export function testConfig(database: DatabaseConfig, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  return {
+    env: 'test',
+    host: '127.0.0.1',
+    port: 0,
+    database,
+    redisUrl: null,
+    jwtSecret: TEST_SECRET,
+    jwtSecretGenerated: false,
+    demoData: false,
+    logLevel: 'silent',
+    ...overrides,
+  };
+}
+
+export interface GqlResult<T = Record<string, unknown>> {
+  status: number;
+  body: {
+    data?: T | null;
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+    extensions?: Record<string, unknown>;
+  };
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  url: string;
+  /** SQL statements the ORM has sent since start (or since the last reset). */
+  sql: { count: number; statements: string[] };
+  token(role: Role, hospitalId?: string): Promise<string>;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlResult<T>>;
+  close(): Promise<void>;
+}
+
+/** A real gateway on a free port, with an SQL statement counter hooked into the ORM. */
+export async function startTestGateway(config: GatewayConfig): Promise<TestGateway> {
+  const sql = { count: 0, statements: [] as string[] };
+  const gateway = await createGateway(config, {
+    logger: pino({ level: 'silent' }),
+    ormOverrides: {
+      onQuery: (statement: string) => {
+        sql.count += 1;
+        sql.statements.push(statement);
+        return statement;
+      },
+    },
+  });
+  const url = await gateway.listen();
+  return {
+    gateway,
+    url,
+    sql,
+    token: (role, hospitalId = '1') => gateway.tokens.sign({ sub: `test-${role}`, hospitalId, role }),
+    async gql(query, variables, token) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, body: (await res.json()) as GqlResult['body'] } as GqlResult<never>;
+    },
+    close: () => gateway.close(),
+  };
+}
