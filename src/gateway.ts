@@ -4,7 +4,11 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createTokenService, type TokenService } from './auth/tokens';
 import type { GatewayConfig } from './config/config';
 import { initORM, migrate, type Orm } from './db/orm';
+import { createStore } from './cache/create-store';
+import { CacheInvalidationSubscriber } from './cache/invalidation.subscriber';
+import { createResponseCache, type ResponseCache } from './cache/response-cache';
 import { createApollo } from './graphql/apollo';
+import { createEnvelopGateway } from './graphql/executor';
 import { buildSchema } from './graphql/schema';
 import { createGraphQLHandler } from './http/graphql-handler';
 import { healthRoute, readyRoute } from './http/health';
@@ -26,6 +30,7 @@ export interface Gateway {
   readonly tokens: TokenService;
   readonly server: Server;
   readonly logger: Logger;
+  readonly cache: ResponseCache;
   /** Listens on config.host:config.port (0 picks a free port) and returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -47,8 +52,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     logger.info({ summary }, 'empty database filled with demo data');
   }
 
+  // The cache hears about every committed change through the ORM, whoever made it.
+  const store = await createStore(config, logger);
+  const cache = createResponseCache(store, config.cache);
+  orm.em.getEventManager().registerSubscriber(new CacheInvalidationSubscriber(cache.invalidation));
+
   const tokens = createTokenService(config.jwtSecret);
-  const apollo = createApollo(buildSchema(), logger);
+  const schema = buildSchema();
+  const apollo = createApollo(createEnvelopGateway(schema, [cache.plugin(schema)]), logger);
   await apollo.start();
 
   const metrics = new Registry();
@@ -56,9 +67,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   const server = createHttpServer(
     {
-      '/graphql': createGraphQLHandler({ apollo, orm, tokens, maxBodyBytes: MAX_BODY_BYTES }),
+      '/graphql': createGraphQLHandler({ apollo, orm, tokens, cache, maxBodyBytes: MAX_BODY_BYTES }),
       '/health': healthRoute,
-      '/ready': readyRoute(orm, () => ({ backend: 'memory', state: 'up' })),
+      '/ready': readyRoute(orm, () => ({ backend: store.backend, state: store.state() })),
       '/metrics': async (_req, res) => {
         res.writeHead(200, { 'content-type': metrics.contentType });
         res.end(await metrics.metrics());
@@ -73,6 +84,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     tokens,
     server,
     logger,
+    cache,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -85,6 +97,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await apollo.stop();
       await orm.close(true);
+      await store.close();
     },
   };
 }

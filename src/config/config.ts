@@ -23,6 +23,28 @@ export interface GatewayConfig {
   /** Fill an empty database with demo data on start. */
   demoData: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  cache: {
+    /** Default time to live of a cached answer (ms). */
+    ttlMs: number;
+    /** TTL per type or schema coordinate (ms); the lowest of those an answer touches applies. */
+    ttlPerCoordinate: Record<string, number>;
+    /** Prefix of every Redis key. */
+    redisPrefix: string;
+    /** A Redis command slower than this counts as an outage (ms). */
+    redisTimeoutMs: number;
+  };
+}
+
+/** `Query.wardFilters=600,Patient=60` (seconds) → { 'Query.wardFilters': 600000, Patient: 60000 } */
+function parseTtlOverrides(text: string | undefined): Record<string, number> | string {
+  const out: Record<string, number> = {};
+  if (!text) return out;
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)=(\d+)$/.exec(part);
+    if (!m) return `"${part}" is not Type=seconds or Type.field=seconds`;
+    out[m[1]] = Number(m[2]) * 1000;
+  }
+  return out;
 }
 
 const bool = z
@@ -41,6 +63,10 @@ const EnvSchema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   DEMO_DATA: bool.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86400).default(300),
+  CACHE_TTL_OVERRIDES: z.string().optional(),
+  CACHE_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/, 'letters, digits, : _ - only').default('wardcache:'),
+  CACHE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(5).max(5000).default(50),
 });
 
 export class ConfigError extends Error {
@@ -67,9 +93,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  if (!e.JWT_SECRET && e.NODE_ENV === 'production') {
-    throw new ConfigError(['JWT_SECRET: required when NODE_ENV=production']);
-  }
+  const problems: string[] = [];
+  if (!e.JWT_SECRET && e.NODE_ENV === 'production') problems.push('JWT_SECRET: required when NODE_ENV=production');
+  const ttlPerCoordinate = parseTtlOverrides(e.CACHE_TTL_OVERRIDES);
+  if (typeof ttlPerCoordinate === 'string') problems.push(`CACHE_TTL_OVERRIDES: ${ttlPerCoordinate}`);
+  if (problems.length > 0 || typeof ttlPerCoordinate === 'string') throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -80,5 +108,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     jwtSecretGenerated: !e.JWT_SECRET,
     demoData: e.DEMO_DATA ?? e.NODE_ENV !== 'production',
     logLevel: e.LOG_LEVEL,
+    cache: {
+      ttlMs: e.CACHE_TTL_SECONDS * 1000,
+      ttlPerCoordinate,
+      redisPrefix: e.CACHE_REDIS_PREFIX,
+      redisTimeoutMs: e.CACHE_REDIS_TIMEOUT_MS,
+    },
   };
 }

@@ -1,7 +1,8 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../observability/logger';
 import { ErrorCode } from '../errors/errors';
 import type { GraphQLContext } from './context';
@@ -20,9 +21,9 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.InternalServerError } };
 }
 
-export function createApollo(schema: GraphQLSchema, logger: Logger): ApolloServer<GraphQLContext> {
+export function createApollo(gateway: GatewayInterface, logger: Logger): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
-    schema,
+    gateway,
     // Auth is a bearer header only (no cookies), so a cross-site request carries no credentials:
     // CSRF prevention would only block the contract's plain `GET /graphql?query=…`.
     csrfPrevention: false,
@@ -33,6 +34,12 @@ export function createApollo(schema: GraphQLSchema, logger: Logger): ApolloServe
       {
         async requestDidStart() {
           return {
+            // Every answer says whether it came from the cache (contract: extensions.cache).
+            async willSendResponse({ response, contextValue }) {
+              if (response.body.kind !== 'single') return;
+              const result = response.body.singleResult;
+              result.extensions = { ...result.extensions, cache: contextValue.cache?.outcome ?? { hit: false, ageMs: 0 } };
+            },
             async didEncounterErrors({ errors, contextValue }) {
               for (const err of errors) {
                 const original = unwrapResolverError(err);

@@ -1,6 +1,7 @@
 import type { Em } from '../db/orm';
 import type { Principal, VerifyResult } from '../auth/tokens';
 import { AuthenticationError } from '../errors/errors';
+import type { RequestCacheScope } from '../cache/response-cache';
 import { createLoaders, type Loaders } from './loaders';
 
 /** Per-request state: a forked EntityManager, the caller, and DataLoaders bound to both. */
@@ -9,9 +10,11 @@ export interface GraphQLContext {
   em: Em;
   auth: VerifyResult;
   loaders: Loaders;
+  /** The response cache's view of this request; null when it may not be cached (no valid token). */
+  cache: RequestCacheScope | null;
 }
 
-export function createContext(args: { requestId: string; em: Em; auth: VerifyResult }): GraphQLContext {
+export function createContext(args: { requestId: string; em: Em; auth: VerifyResult; cache: RequestCacheScope | null }): GraphQLContext {
   const hospitalId = args.auth.ok ? args.auth.principal.hospitalId : 0;
   return { ...args, loaders: createLoaders(args.em, hospitalId) };
 }

@@ -2,14 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { TokenService } from '../auth/tokens';
+import type { ResponseCache, RequestCacheScope } from '../cache/response-cache';
+import type { StoredResponse } from '../cache/store';
 import type { Orm } from '../db/orm';
 import { createContext, type GraphQLContext } from '../graphql/context';
 import { HttpError, parseJsonBody, readBody } from './body';
+import { looksLikeMutation, operationOf } from './operation';
 
 export interface GraphQLHandlerDeps {
   apollo: ApolloServer<GraphQLContext>;
   orm: Orm;
   tokens: TokenService;
+  cache: ResponseCache | null;
   maxBodyBytes: number;
 }
 
@@ -27,9 +31,22 @@ function toHeaderMap(req: IncomingMessage): HeaderMap {
   return map;
 }
 
+/** A hit: the stored `{"data":…}` bytes with the cache extension spliced in before the last brace. */
+function sendHit(res: ServerResponse, hit: StoredResponse): void {
+  const suffix = `,"extensions":{"cache":{"hit":true,"ageMs":${Math.max(0, Date.now() - hit.storedAt)}}}}`;
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': hit.body.length - 1 + Buffer.byteLength(suffix),
+  });
+  res.cork();
+  res.write(hit.body.subarray(0, hit.body.length - 1));
+  res.end(suffix);
+}
+
 /**
- * POST and GET /graphql: body → token → a forked EntityManager and loaders → Apollo.
- * The request id goes back in `x-request-id` so a client can quote it.
+ * POST and GET /graphql, top to bottom: body → token → cache lookup (a hit is answered here,
+ * without parsing the document) → Apollo (parse, validate, execute through envelop, which
+ * stores the miss) → response. The request id goes back in `x-request-id`.
  */
 export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
   return async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
@@ -46,9 +63,21 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       throw err;
     }
     const auth = await deps.tokens.verifyHeader(req.headers.authorization);
+
+    let cache: RequestCacheScope | null = null;
+    const op = auth.ok && deps.cache ? operationOf(req.method, body, search) : null;
+    if (auth.ok && deps.cache && op && !looksLikeMutation(op.query)) {
+      const found = await deps.cache.lookup(auth.principal, op);
+      if (found.hit) {
+        sendHit(res, found.hit);
+        return;
+      }
+      cache = found.scope;
+    }
+
     const response = await deps.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search, body },
-      context: async () => createContext({ requestId, em: deps.orm.em.fork() as GraphQLContext['em'], auth }),
+      context: async () => createContext({ requestId, em: deps.orm.em.fork() as GraphQLContext['em'], auth, cache }),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

@@ -23,6 +23,7 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<GatewayC
     jwtSecretGenerated: false,
     demoData: false,
     logLevel: 'silent',
+    cache: { ttlMs: 300_000, ttlPerCoordinate: {}, redisPrefix: `wardcache-test-${process.pid}-${Date.now()}:`, redisTimeoutMs: 50 },
     ...overrides,
   };
 }

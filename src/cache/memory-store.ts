@@ -1,0 +1,136 @@
+import type { Fence, Lookup, ResponseStore, StoreOutcome } from './store';
+import { tagType } from './store';
+
+interface Entry {
+  scope: number;
+  body: Buffer;
+  storedAt: number;
+  expiresAt: number;
+  tags: readonly string[];
+}
+
+export interface MemoryStoreOptions {
+  /** Upper bound on stored bytes; the least recently stored entries go first. Default 256 MiB. */
+  maxBytes?: number;
+  now?: () => number;
+}
+
+/**
+ * The in-process store: one Map of entries plus tag and type indexes, per gateway. Single-
+ * threaded, so the fence check and the write are atomic by construction.
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseStore {
+  const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  const byTag = new Map<string, Set<string>>(); // `${scope}|${tag}` → entry keys
+  const byType = new Map<string, Set<string>>(); // `${scope}|${type}` → tags
+  const epochs = new Map<number, number>();
+  let bytes = 0;
+
+  const entryKey = (scope: number, key: string) => `${scope}|${key}`;
+
+  function drop(k: string): boolean {
+    const e = entries.get(k);
+    if (!e) return false;
+    entries.delete(k);
+    bytes -= e.body.length;
+    // Keep the tag index exact, so it never outgrows the entries it points to.
+    for (const tag of e.tags) {
+      const name = `${e.scope}|${tag}`;
+      const set = byTag.get(name);
+      if (set && set.delete(k) && set.size === 0) byTag.delete(name);
+    }
+    return true;
+  }
+
+  function bump(scope: number): void {
+    epochs.set(scope, (epochs.get(scope) ?? 0) + 1);
+  }
+
+  function removeTag(scope: number, tag: string): number {
+    const index = `${scope}|${tag}`;
+    const keys = byTag.get(index);
+    byTag.delete(index);
+    let removed = 0;
+    if (keys) for (const k of keys) if (drop(k)) removed += 1;
+    return removed;
+  }
+
+  function index(map: Map<string, Set<string>>, name: string, member: string): void {
+    let set = map.get(name);
+    if (!set) map.set(name, (set = new Set()));
+    set.add(member);
+  }
+
+  return {
+    backend: 'memory',
+    state: () => 'up',
+
+    async lookup(scope, key): Promise<Lookup> {
+      const k = entryKey(scope, key);
+      const e = entries.get(k);
+      if (e && e.expiresAt > now()) return { hit: { body: e.body, storedAt: e.storedAt } };
+      if (e) drop(k);
+      return { hit: null, fence: String(epochs.get(scope) ?? 0) };
+    },
+
+    async store(scope, key, body, tags, ttlMs, fence: Fence): Promise<StoreOutcome> {
+      if (fence === null) return 'skipped';
+      if (String(epochs.get(scope) ?? 0) !== fence) return 'stale';
+      const k = entryKey(scope, key);
+      drop(k);
+      const t = now();
+      entries.set(k, { scope, body, storedAt: t, expiresAt: t + ttlMs, tags });
+      bytes += body.length;
+      for (const tag of tags) {
+        index(byTag, `${scope}|${tag}`, k);
+        index(byType, `${scope}|${tagType(tag)}`, tag);
+      }
+      // Map iteration order is insertion order: the first keys are the oldest stores.
+      for (const oldest of entries.keys()) {
+        if (bytes <= maxBytes) break;
+        drop(oldest);
+      }
+      return 'stored';
+    },
+
+    async invalidate(scope, tags) {
+      bump(scope);
+      let removed = 0;
+      for (const tag of tags) removed += removeTag(scope, tag);
+      return removed;
+    },
+
+    async invalidateType(scope, typename) {
+      bump(scope);
+      const name = `${scope}|${typename}`;
+      const tags = byType.get(name);
+      byType.delete(name);
+      let removed = 0;
+      if (tags) for (const tag of tags) removed += removeTag(scope, tag);
+      return removed;
+    },
+
+    async purge(scope) {
+      bump(scope);
+      let removed = 0;
+      for (const [k, e] of entries) if (e.scope === scope && drop(k)) removed += 1;
+      for (const map of [byTag, byType]) for (const name of [...map.keys()]) if (name.startsWith(`${scope}|`)) map.delete(name);
+      return removed;
+    },
+
+    async entries(scope) {
+      const t = now();
+      let n = 0;
+      for (const e of entries.values()) if (e.scope === scope && e.expiresAt > t) n += 1;
+      return n;
+    },
+
+    async close() {
+      entries.clear();
+      byTag.clear();
+      byType.clear();
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import Redis from 'ioredis';
+import type { Logger } from '../observability/logger';
+import { ENTRIES_SCRIPT, INVALIDATE_SCRIPT, INVALIDATE_TYPE_SCRIPT, PURGE_SCRIPT, STORE_SCRIPT } from './redis-scripts';
+import type { Fence, Lookup, ResponseStore, StoreOutcome, StoreState } from './store';
+import { tagType } from './store';
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Every key starts with this. Default `wardcache:`. */
+  prefix?: string;
+  /** A command slower than this counts as an outage (fail open). Default 50 ms. */
+  commandTimeoutMs?: number;
+  /** While degraded, how often Redis is probed. Default 250 ms. */
+  probeIntervalMs?: number;
+  logger: Logger;
+}
+
+const COLON = 0x3a;
+
+/**
+ * Redis store. Fails open: any error or timeout flips it to `degraded`, logs one warning, and
+ * from then on every call answers at once (miss, nothing stored) while a probe waits for Redis.
+ * Scopes whose invalidation could not be delivered during the outage are purged when Redis
+ * answers again, before the store serves anything: a write made during the outage cannot leave
+ * an older answer behind.
+ */
+export async function createRedisStore(options: RedisStoreOptions): Promise<ResponseStore> {
+  const prefix = options.prefix ?? 'wardcache:';
+  const { logger } = options;
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false, // no queue: a command during an outage fails now instead of hanging
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs ?? 50,
+    connectTimeout: 1000,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+    enableAutoPipelining: true,
+  });
+  redis.on('error', () => undefined); // outages are tracked through failed commands below
+
+  const k = (scope: number) => `${prefix}{h${scope}}:`;
+  const shas = new Map<string, string>();
+  const dirty = new Set<number>();
+  let state: StoreState = 'up';
+  let probe: NodeJS.Timeout | null = null;
+
+  async function script(source: string, keys: string[], args: (string | number | Buffer)[] = []): Promise<number> {
+    let sha = shas.get(source);
+    if (!sha) shas.set(source, (sha = createHash('sha1').update(source).digest('hex')));
+    try {
+      return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as number;
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return (await redis.eval(source, keys.length, ...keys, ...args)) as number;
+    }
+  }
+
+  async function recover(): Promise<void> {
+    await redis.ping();
+    for (const scope of [...dirty]) {
+      await script(PURGE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`]);
+      dirty.delete(scope);
+    }
+    state = 'up';
+    if (probe) clearInterval(probe);
+    probe = null;
+    logger.info('Redis answers again: response cache back on');
+  }
+
+  function fail(err: unknown): void {
+    if (state === 'degraded') return;
+    state = 'degraded';
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Redis unavailable: answering from the database until it returns');
+    let probing = false;
+    probe = setInterval(() => {
+      if (probing) return;
+      probing = true;
+      recover()
+        .catch(() => undefined)
+        .finally(() => {
+          probing = false;
+        });
+    }, options.probeIntervalMs ?? 250);
+    probe.unref();
+  }
+
+  /** Runs a Redis call unless degraded; any failure answers `fallback` and starts the outage. */
+  async function guarded<T>(fallback: T, op: () => Promise<T>, onFail?: () => void): Promise<T> {
+    if (state !== 'up') {
+      onFail?.();
+      return fallback;
+    }
+    try {
+      return await op();
+    } catch (err) {
+      onFail?.();
+      fail(err);
+      return fallback;
+    }
+  }
+
+  try {
+    await redis.connect();
+  } catch (err) {
+    fail(err);
+  }
+
+  return {
+    backend: 'redis',
+    state: () => state,
+
+    lookup: (scope, key) =>
+      guarded<Lookup>({ hit: null, fence: null }, async () => {
+        const [value, epoch] = await redis.mgetBuffer(`${k(scope)}r:${key}`, `${k(scope)}e`);
+        const fence = epoch ? epoch.toString() : '0';
+        if (!value) return { hit: null, fence };
+        const colon = value.indexOf(COLON);
+        return { hit: { storedAt: Number(value.subarray(0, colon).toString()), body: value.subarray(colon + 1) } };
+      }),
+
+    store: (scope, key, body, tags, ttlMs, fence: Fence) => {
+      if (fence === null) return Promise.resolve<StoreOutcome>('skipped');
+      return guarded<StoreOutcome>('skipped', async () => {
+        const keys = [`${k(scope)}e`, `${k(scope)}r:${key}`, `${k(scope)}a`];
+        for (const tag of tags) keys.push(`${k(scope)}t:${tag}`, `${k(scope)}y:${tagType(tag)}`);
+        const value = Buffer.concat([Buffer.from(`${Date.now()}:`), body]);
+        return (await script(STORE_SCRIPT, keys, [fence, Math.max(1, Math.round(ttlMs)), value])) === 1 ? 'stored' : 'stale';
+      });
+    },
+
+    invalidate: (scope, tags) =>
+      guarded(
+        0,
+        () => script(INVALIDATE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`, ...tags.map((t) => `${k(scope)}t:${t}`)]),
+        () => dirty.add(scope),
+      ),
+
+    invalidateType: (scope, typename) =>
+      guarded(
+        0,
+        () => script(INVALIDATE_TYPE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}y:${typename}`]),
+        () => dirty.add(scope),
+      ),
+
+    purge: (scope) =>
+      guarded(
+        0,
+        () => script(PURGE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`]),
+        () => dirty.add(scope),
+      ),
+
+    entries: (scope) => guarded(0, () => script(ENTRIES_SCRIPT, [`${k(scope)}a`])),
+
+    async close() {
+      if (probe) clearInterval(probe);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,16 @@
+/** Counters since start, per gateway process. */
+export interface CacheCounters {
+  hits: number;
+  misses: number;
+  stores: number;
+  /** Misses whose answer was not stored because a write invalidated the scope meanwhile. */
+  staleSkips: number;
+  /** Invalidation requests delivered (writes and admin calls). */
+  invalidations: number;
+  /** Cached responses those invalidations removed. */
+  invalidatedResponses: number;
+}
+
+export function createCounters(): CacheCounters {
+  return { hits: 0, misses: 0, stores: 0, staleSkips: 0, invalidations: 0, invalidatedResponses: 0 };
+}

@@ -1,0 +1,47 @@
+/**
+ * The contract every response store keeps (in-process and Redis). A scope is a hospital: every
+ * key, tag and fence lives inside one scope, and nothing crosses scopes.
+ *
+ * Freshness rests on the fence: `lookup` returns, on a miss, the scope's invalidation counter
+ * as it was *before* the miss reads any data; `store` writes only if the counter is unchanged,
+ * atomically. A write that commits and invalidates while a miss is in flight therefore makes
+ * that miss's (possibly older) answer unstorable.
+ */
+export interface StoredResponse {
+  /** The serialised `{"data":…}` body, exactly as it is sent. */
+  body: Buffer;
+  /** Epoch ms when it was stored (for `extensions.cache.ageMs`). */
+  storedAt: number;
+}
+
+/** Opaque token from a miss; null means "do not store" (the store is degraded). */
+export type Fence = string | null;
+
+export type Lookup = { hit: StoredResponse; fence?: undefined } | { hit: null; fence: Fence };
+
+export type StoreOutcome = 'stored' | 'stale' | 'skipped';
+
+export type StoreState = 'up' | 'degraded';
+
+export interface ResponseStore {
+  readonly backend: 'memory' | 'redis';
+  state(): StoreState;
+  lookup(scope: number, key: string): Promise<Lookup>;
+  /** Stores unless the scope was invalidated since `fence` was read ('stale'). */
+  store(scope: number, key: string, body: Buffer, tags: readonly string[], ttlMs: number, fence: Fence): Promise<StoreOutcome>;
+  /** Removes every response carrying one of `tags`; returns how many were removed. */
+  invalidate(scope: number, tags: readonly string[]): Promise<number>;
+  /** Removes every response carrying any tag of `typename` (e.g. every `Patient:*`). */
+  invalidateType(scope: number, typename: string): Promise<number>;
+  /** Removes every response of the scope. */
+  purge(scope: number): Promise<number>;
+  /** Live entries of the scope. */
+  entries(scope: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** `Patient:5#core` → `Patient`; `Q:wardMapping` → `Q`. */
+export function tagType(tag: string): string {
+  const i = tag.indexOf(':');
+  return i === -1 ? tag : tag.slice(0, i);
+}
