@@ -17,11 +17,14 @@ import { Hospital } from './modules/hospital/hospital.entity';
 import { createLogger, type Logger } from './observability/logger';
 import { seedDatabase } from './seed/seed';
 import type { Options } from '@mikro-orm/core';
+import type { Plugin } from '@envelop/core';
 
 export interface GatewayOptions {
   logger?: Logger;
   /** Extra MikroORM options (tests add an onQuery counter here). */
   ormOverrides?: Partial<Options>;
+  /** Extra envelop plugins, run before the response cache (observability, tests). */
+  envelopPlugins?: Plugin[];
 }
 
 export interface Gateway {
@@ -59,7 +62,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   const tokens = createTokenService(config.jwtSecret);
   const schema = buildSchema();
-  const apollo = createApollo(createEnvelopGateway(schema, [cache.plugin(schema)]), logger);
+  const apollo = createApollo(createEnvelopGateway(schema, [...(options.envelopPlugins ?? []), cache.plugin(schema)]), logger);
   await apollo.start();
 
   const metrics = new Registry();

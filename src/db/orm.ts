@@ -8,6 +8,10 @@ import { migrationsFor } from '../../migrations';
 import { entities } from './entities';
 
 export type Orm = MikroORM;
+
+// WAL lets readers run beside the writer; busy_timeout makes several gateway processes sharing
+// one file wait for the write lock instead of failing.
+const SQLITE_PRAGMAS = 'pragma journal_mode = WAL; pragma busy_timeout = 5000; pragma synchronous = NORMAL; pragma foreign_keys = ON;';
 export type Em = EntityManager;
 
 /**
@@ -32,20 +36,26 @@ export async function initORM(db: DatabaseConfig, overrides: Partial<Options> = 
     debug: false,
   };
   if (db.kind === 'sqlite') {
-    const orm = await MikroORM.init({
+    return MikroORM.init({
       ...common,
       driver: LibSqlDriver,
       dbName: db.path,
-      // One connection: SQLite serialises writers anyway, and PRAGMAs below are per connection.
-      pool: { min: 1, max: 1 },
+      pool: {
+        // One connection: SQLite has a single writer anyway. The driver replaces its connection
+        // every 10 s, so the per-connection PRAGMAs are set each time one is created.
+        min: 1,
+        max: 1,
+        afterCreate(conn: { exec(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          try {
+            conn.exec(SQLITE_PRAGMAS);
+            done(null, conn);
+          } catch (err) {
+            done(err as Error, conn);
+          }
+        },
+      },
       ...overrides,
     } as Options);
-    const conn = orm.em.getConnection();
-    await conn.execute('pragma journal_mode = WAL');
-    // Several gateway processes may share one file: wait for the writer lock instead of failing.
-    await conn.execute('pragma busy_timeout = 5000');
-    await conn.execute('pragma synchronous = NORMAL');
-    return orm;
   }
   return MikroORM.init({
     ...common,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { GatewayConfig, DatabaseConfig } from '../../src/config/config';
-import { createGateway, type Gateway } from '../../src/gateway';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway';
 import type { Role } from '../../src/auth/roles';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -48,10 +48,11 @@ export interface TestGateway {
 }
 
 /** A real gateway on a free port, with an SQL statement counter hooked into the ORM. */
-export async function startTestGateway(config: GatewayConfig): Promise<TestGateway> {
+export async function startTestGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<TestGateway> {
   const sql = { count: 0, statements: [] as string[] };
   const gateway = await createGateway(config, {
-    logger: pino({ level: 'silent' }),
+    ...options,
+    logger: options.logger ?? pino({ level: 'silent' }),
     ormOverrides: {
       onQuery: (statement: string) => {
         sql.count += 1;

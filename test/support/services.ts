@@ -56,3 +56,23 @@ export async function freshPostgresDatabase(name: string, adminUrl = PG_ADMIN_UR
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/**
+ * Synchronous probes, so a suite can pick `describe` or `describe.skip` while Jest collects
+ * tests: unreachable → throws under CI=true, otherwise warns loudly and skips.
+ */
+import { spawnSync } from 'node:child_process';
+
+function probe(cmd: string, args: string[], expect?: string): boolean {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 5000 });
+  return r.status === 0 && (!expect || r.stdout.includes(expect));
+}
+
+export function describeWith(service: 'PostgreSQL' | 'Redis'): jest.Describe {
+  const up =
+    service === 'PostgreSQL'
+      ? probe('pg_isready', ['-h', '127.0.0.1', '-p', '5432'])
+      : probe('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], 'PONG');
+  if (up) return describe;
+  return unavailable(service, 'probe failed') || describe.skip;
+}

@@ -26,7 +26,7 @@ export const AdmissionSchema = new EntitySchema<Admission>({
     patient: { kind: 'm:1', entity: () => Patient, ref: true, index: false },
     ward: { kind: 'm:1', entity: () => Ward, ref: true, index: false },
     bed: { type: 'string', length: 50 },
-    admittedAt: { type: 'datetime' },
-    dischargedAt: { type: 'datetime', nullable: true },
+    admittedAt: { type: 'Date' },
+    dischargedAt: { type: 'Date', nullable: true },
   },
 });

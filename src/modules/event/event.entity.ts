@@ -20,6 +20,6 @@ export const ClinicalEventSchema = new EntitySchema<ClinicalEvent>({
     hospital: { kind: 'm:1', entity: () => Hospital, ref: true, index: false },
     patient: { kind: 'm:1', entity: () => Patient, ref: true, index: false },
     kind: { type: 'string', length: 100 },
-    occurredAt: { type: 'datetime' },
+    occurredAt: { type: 'Date' },
   },
 });

@@ -31,7 +31,7 @@ export const PatientSchema = new EntitySchema<Patient>({
     hospital: { kind: 'm:1', entity: () => Hospital, ref: true, index: false },
     name: { type: 'string', length: 200 },
     status: { enum: true, items: () => PATIENT_STATUSES as PatientStatus[], type: 'string', length: 20 },
-    latestEventAt: { type: 'datetime', nullable: true },
+    latestEventAt: { type: 'Date', nullable: true },
     tags: { kind: 'm:n', entity: () => Tag, pivotTable: 'patient_tags', owner: true },
   },
 });

@@ -35,6 +35,11 @@ export interface WardMappingModel {
 
 const DAY_MS = 86_400_000;
 
+/** Case-folded and NFC-normalised, so "Chloé" typed decomposed (e + U+0301) still finds "Chloé". */
+function foldForSearch(text: string): string {
+  return text.normalize('NFC').toLocaleLowerCase();
+}
+
 function ids(list: readonly (string | number)[] | null | undefined): number[] | null {
   if (list == null) return null;
   return list.map(parseId).filter((n): n is number => n !== null);
@@ -54,7 +59,7 @@ export async function loadWardMapping(
 ): Promise<WardMappingModel> {
   const wardIds = ids(filter?.wardIds);
   const tagIds = ids(filter?.tagIds);
-  const search = filter?.search?.trim() ? filter.search.trim().toLocaleLowerCase() : null;
+  const search = filter?.search?.trim() ? foldForSearch(filter.search.trim()) : null;
 
   const wards = await em.find(Ward, { hospital: hospitalId, ...(wardIds ? { id: { $in: wardIds } } : {}) });
   wards.sort(byName);
@@ -87,7 +92,7 @@ export async function loadWardMapping(
   }
 
   // Name search runs here rather than in SQL: SQLite's lower() folds ASCII only ("Ö" ≠ "ö").
-  const shown = search ? admissions.filter((a) => a.patient.unwrap().name.toLocaleLowerCase().includes(search)) : admissions;
+  const shown = search ? admissions.filter((a) => foldForSearch(a.patient.unwrap().name).includes(search)) : admissions;
   const byWard = new Map<number, WardPatientModel[]>();
   for (const a of shown) {
     const list = byWard.get(a.ward.id) ?? [];
