@@ -8,6 +8,8 @@
 import { parseArgs } from 'node:util';
 import { parseDatabaseUrl, type DatabaseConfig } from '../config/config';
 import { initORM, migrate } from '../db/orm';
+import { purgeSharedCache } from '../cache/purge';
+import { Hospital } from '../modules/hospital/hospital.entity';
 import { seedDatabase, type SeedOptions } from './seed';
 
 export const USAGE = `Usage: npm run seed -- [options]
@@ -103,7 +105,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const orm = await initORM(db, { logger: (msg: string) => process.stderr.write(`${msg}\n`) });
   try {
     await migrate(orm);
+    const before = await orm.em.fork().find(Hospital, {}, { fields: ['id'] });
     const s = await seedDatabase(orm, options, progress);
+    // The seed writes around the ORM, so no invalidation ran: drop the old answers explicitly.
+    const scopes = new Set([...before.map((h) => h.id), ...Array.from({ length: options.hospitals }, (_, i) => i + 1)]);
+    const purge = await purgeSharedCache(process.env, scopes);
+    if (purge && !purge.ok) process.stderr.write('seed: WARNING: Redis did not answer; restart the gateways to drop cached answers\n');
     process.stdout.write(
       `Seeded ${where} (seed ${options.seed}): ${s.hospitals} hospitals, ${s.wards} wards, ${s.tags} tags, ` +
         `${s.patients} patients, ${s.admissions} open admissions, ${s.events} events in ${(s.ms / 1000).toFixed(1)}s\n`,

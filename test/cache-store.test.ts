@@ -1,0 +1,152 @@
+import Redis from 'ioredis';
+import pino from 'pino';
+import { createMemoryStore } from '../src/cache/memory-store';
+import { createRedisStore } from '../src/cache/redis-store';
+import type { ResponseStore } from '../src/cache/store';
+import { describeWith, REDIS_TEST_URL } from './support/services';
+
+const body = (text: string) => Buffer.from(JSON.stringify({ data: { text } }));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const silent = pino({ level: 'silent' });
+
+async function fenceOf(store: ResponseStore, scope: number, key: string) {
+  const found = await store.lookup(scope, key);
+  if (found.hit) throw new Error(`${key} unexpectedly cached`);
+  return found.fence;
+}
+
+const prefixFor = (name: string) => `wardcache-store-test-${name}-${process.pid}-${Date.now()}:`;
+
+const makers: Array<[string, jest.Describe, () => Promise<ResponseStore>]> = [
+  ['memory', describe, async () => createMemoryStore()],
+  ['redis', describeWith('Redis'), () => createRedisStore({ url: REDIS_TEST_URL, prefix: prefixFor('contract'), logger: silent })],
+];
+
+for (const [name, describeStore, make] of makers) {
+  describeStore(`response store contract (${name})`, () => {
+    let store: ResponseStore;
+    beforeEach(async () => {
+      store = await make();
+      await store.purge(1);
+      await store.purge(2);
+    });
+    afterEach(() => store.close());
+
+    it('returns what was stored, with its store time', async () => {
+      const fence = await fenceOf(store, 1, 'k');
+      expect(await store.store(1, 'k', body('a'), ['Patient:1#core'], 60_000, fence)).toBe('stored');
+      const found = await store.lookup(1, 'k');
+      expect(found.hit?.body.toString()).toBe('{"data":{"text":"a"}}');
+      expect(Math.abs(Date.now() - (found.hit?.storedAt ?? 0))).toBeLessThan(5_000);
+    });
+
+    it('refuses a store whose fence predates an invalidation of the scope', async () => {
+      const fence = await fenceOf(store, 1, 'k');
+      await store.invalidate(1, ['Ward:9']);
+      expect(await store.store(1, 'k', body('old'), ['Patient:1#core'], 60_000, fence)).toBe('stale');
+      expect((await store.lookup(1, 'k')).hit).toBeNull();
+    });
+
+    it('does not let one scope fence or evict another', async () => {
+      const f1 = await fenceOf(store, 1, 'k');
+      const f2 = await fenceOf(store, 2, 'k');
+      await store.store(2, 'k', body('two'), ['Patient:1#core'], 60_000, f2);
+      await store.invalidate(1, ['Patient:1#core']);
+      expect(await store.store(1, 'k', body('one'), ['Patient:1#core'], 60_000, f1)).toBe('stale');
+      expect((await store.lookup(2, 'k')).hit?.body.toString()).toContain('two');
+    });
+
+    it('evicts by tag and by type, and counts what it removed', async () => {
+      const put = async (key: string, tags: string[]) => store.store(1, key, body(key), tags, 60_000, await fenceOf(store, 1, key));
+      await put('a', ['Patient:1#core', 'Q:wardMapping']);
+      await put('b', ['Patient:2#core']);
+      await put('c', ['Ward:1']);
+      expect(await store.entries(1)).toBe(3);
+      expect(await store.invalidate(1, ['Q:wardMapping'])).toBe(1);
+      expect((await store.lookup(1, 'b')).hit).not.toBeNull();
+      expect(await store.invalidateType(1, 'Patient')).toBe(1);
+      expect((await store.lookup(1, 'b')).hit).toBeNull();
+      expect((await store.lookup(1, 'c')).hit).not.toBeNull();
+      expect(await store.entries(1)).toBe(1);
+      expect(await store.purge(1)).toBe(1);
+      expect(await store.entries(1)).toBe(0);
+    });
+
+    it('forgets an answer when its time to live runs out', async () => {
+      await store.store(1, 'short', body('s'), ['Ward:1'], 80, await fenceOf(store, 1, 'short'));
+      expect((await store.lookup(1, 'short')).hit).not.toBeNull();
+      await sleep(150);
+      expect((await store.lookup(1, 'short')).hit).toBeNull();
+      expect(await store.entries(1)).toBe(0);
+    });
+  });
+}
+
+describeWith('Redis')('Redis store layout', () => {
+  const prefix = prefixFor('layout');
+  let store: ResponseStore;
+  let redis: Redis;
+  beforeAll(async () => {
+    store = await createRedisStore({ url: REDIS_TEST_URL, prefix, logger: silent });
+    redis = new Redis(REDIS_TEST_URL);
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await store.close();
+    redis.disconnect();
+  });
+
+  it('keeps every key under its prefix, with the hospital as Redis Cluster hash tag', async () => {
+    await store.store(7, 'k1', body('x'), ['Patient:3#core', 'Q:dashboardStats'], 60_000, await fenceOf(store, 7, 'k1'));
+    const keys = (await redis.keys(`${prefix}*`)).sort();
+    expect(keys).toEqual(
+      [
+        `${prefix}{h7}:a`,
+        `${prefix}{h7}:r:k1`,
+        `${prefix}{h7}:t:Patient:3#core`,
+        `${prefix}{h7}:t:Q:dashboardStats`,
+        `${prefix}{h7}:y:Patient`,
+        `${prefix}{h7}:y:Q`,
+      ].sort(),
+    );
+  });
+
+  it('lets its index keys expire with the answers they point to', async () => {
+    await store.store(8, 'k2', body('x'), ['Ward:4'], 300, await fenceOf(store, 8, 'k2'));
+    for (const key of [`${prefix}{h8}:t:Ward:4`, `${prefix}{h8}:y:Ward`, `${prefix}{h8}:a`]) {
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(300);
+    }
+    await sleep(400);
+    expect(await redis.exists(`${prefix}{h8}:t:Ward:4`, `${prefix}{h8}:y:Ward`, `${prefix}{h8}:a`, `${prefix}{h8}:r:k2`)).toBe(0);
+  });
+
+  it('is not disturbed by unrelated keys that look like entity tags', async () => {
+    await redis.set('Patient:5', 'someone else\'s string');
+    await redis.set(`Patient:5#core`, 'another');
+    await store.store(9, 'k3', body('x'), ['Patient:5#core'], 60_000, await fenceOf(store, 9, 'k3'));
+    expect(await store.invalidate(9, ['Patient:5#core'])).toBe(1);
+    expect(await store.invalidateType(9, 'Patient')).toBe(0);
+    expect(store.state()).toBe('up');
+    expect(await redis.get('Patient:5')).toBe('someone else\'s string');
+    await redis.del('Patient:5', 'Patient:5#core');
+  });
+
+  it('invalidates a type without KEYS or SCAN, touching only its own index', async () => {
+    for (let i = 0; i < 20; i++) {
+      await store.store(10, `p${i}`, body('x'), [`Patient:${i}#core`], 60_000, await fenceOf(store, 10, `p${i}`));
+    }
+    const monitor = await redis.monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ')));
+    await sleep(50);
+    expect(await store.invalidateType(10, 'Patient')).toBe(20);
+    await sleep(50);
+    monitor.disconnect();
+    const ours = commands.filter((c) => c.includes(prefix) || /^(keys|scan)\b/i.test(c));
+    expect(ours.some((c) => /^(keys|scan)\b/i.test(c))).toBe(false);
+    expect(ours.length).toBeGreaterThan(0);
+  });
+});
