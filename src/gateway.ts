@@ -8,6 +8,11 @@ import { createStore } from './cache/create-store';
 import { CacheInvalidationSubscriber } from './cache/invalidation.subscriber';
 import { createResponseCache, type ResponseCache } from './cache/response-cache';
 import { createApollo } from './graphql/apollo';
+import { createMemoryLedger, createRedisLedger } from './jobs/ledger';
+import { createRewarmer } from './jobs/rewarm';
+import { createScheduler } from './jobs/scheduler';
+import { createWarmer, type Warmer } from './jobs/warmer';
+import { cacheAdminResolvers } from './modules/cache-admin/cache-admin.resolvers';
 import { createEnvelopGateway } from './graphql/executor';
 import { buildSchema } from './graphql/schema';
 import { createGraphQLHandler } from './http/graphql-handler';
@@ -34,6 +39,8 @@ export interface Gateway {
   readonly server: Server;
   readonly logger: Logger;
   readonly cache: ResponseCache;
+  readonly warmer: Warmer;
+  readonly scheduler: ReturnType<typeof createScheduler>;
   /** Listens on config.host:config.port (0 picks a free port) and returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -57,13 +64,22 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   // The cache hears about every committed change through the ORM, whoever made it.
   const store = await createStore(config, logger);
-  const cache = createResponseCache(store, config.cache);
+  const ledger = config.redisUrl ? createRedisLedger(config.redisUrl, config.cache.redisPrefix) : createMemoryLedger();
+  // Late-bound: the admin resolvers need the warmer, which needs Apollo, which needs the schema.
+  const services: { warmer?: Warmer; cache?: ResponseCache } = {};
+  const schema = buildSchema([cacheAdminResolvers({ cache: () => services.cache as ResponseCache, ledger, warmer: () => services.warmer as Warmer })]);
+  const cache = (services.cache = createResponseCache(store, config.cache, schema));
   orm.em.getEventManager().registerSubscriber(new CacheInvalidationSubscriber(cache.invalidation));
 
   const tokens = createTokenService(config.jwtSecret);
-  const schema = buildSchema();
-  const apollo = createApollo(createEnvelopGateway(schema, [...(options.envelopPlugins ?? []), cache.plugin(schema)]), logger);
+  const apollo = createApollo(createEnvelopGateway(schema, [...(options.envelopPlugins ?? []), cache.plugin()]), logger);
   await apollo.start();
+
+  // Warming: on demand (admin), on schedule (cron), and shortly after writes evict hot answers.
+  const warmer = (services.warmer = createWarmer({ apollo, orm, cache, ledger, logger }));
+  const rewarmer = createRewarmer(warmer, logger, config.cache.rewarmDelayMs);
+  cache.onInvalidated((scope) => rewarmer.schedule(scope));
+  const scheduler = createScheduler({ orm, warmer, ledger, logger }, config.jobs);
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
@@ -88,6 +104,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     server,
     logger,
     cache,
+    warmer,
+    scheduler,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -97,10 +115,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         });
       }),
     async close() {
+      await scheduler.stop();
+      rewarmer.close();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await apollo.stop();
       await orm.close(true);
       await store.close();
+      await ledger.close();
     },
   };
 }

@@ -15,12 +15,15 @@ function files(dir: string): string[] {
 }
 
 // Writes that skip the unit of work, and so the invalidation subscriber.
-const BYPASS = /\b(nativeInsert|nativeUpdate|nativeDelete|insertMany|upsert|upsertMany)\s*\(|\.(insert|update|delete|truncate)\s*\(|\b(insert\s+into|delete\s+from|update\s+"?\w+"?\s+set)\b/i;
+// (`.delete(` counts only chained onto a builder call, so Map#delete does not match.)
+const BYPASS =
+  /\b(nativeInsert|nativeUpdate|nativeDelete|insertMany|upsert|upsertMany)\s*\(|\.(insert|update|del|truncate)\s*\(|\)\s*\.delete\s*\(|\b(insert\s+into|delete\s+from|update\s+"?\w+"?\s+set)\b/i;
 
 describe('writes that bypass the ORM unit of work', () => {
   it('are not used by the gateway: only the seed writes around it (and it purges the cache)', () => {
+    // Every file that talks to the database (through the ORM or its knex), except the seed.
     const offenders = files(SRC)
-      .filter((f) => !f.includes(`${join('src', 'seed')}`) && !f.includes(join('src', 'cache')))
+      .filter((f) => !f.includes(join('src', 'seed')) && /@mikro-orm|\bem\.|getKnex/.test(readFileSync(f, 'utf8')))
       .flatMap((f) =>
         readFileSync(f, 'utf8')
           .split('\n')

@@ -1,7 +1,7 @@
 import type { Plugin } from '@envelop/core';
 import type { GatewayConfig } from '../src/config/config';
 import { Patient } from '../src/modules/patient/patient.entity';
-import { seedForCache, op, type CacheFixture } from './support/cache-fixture';
+import { seedForCache, op, OPS, type CacheFixture } from './support/cache-fixture';
 import { sqliteDatabase, startTestGateway, testConfig, type TestGateway } from './support/gateway';
 import { describeWith, REDIS_TEST_URL } from './support/services';
 
@@ -77,15 +77,29 @@ for (const [name, withStore, describeStore] of stores) {
       expect(t.sql.count).toBe(sql);
     });
 
-    it('keys by hospital and role: another hospital or role never gets the answer', async () => {
-      await dashboard();
-      const other = await dashboard(viewer2);
+    it('shares a read answer between the roles of one hospital, never with another hospital', async () => {
+      const asViewer = await dashboard();
       const asClinician = await dashboard(clinician);
+      const other = await dashboard(viewer2);
+      expect(cacheOf(asClinician).hit).toBe(true);
+      expect(asClinician.body.data).toEqual(asViewer.body.data);
       expect(cacheOf(other).hit).toBe(false);
-      expect(cacheOf(asClinician).hit).toBe(false);
-      expect((other.body.data as { dashboardStats: unknown }).dashboardStats).not.toEqual(
-        ((await dashboard()).body.data as { dashboardStats: unknown }).dashboardStats,
-      );
+      expect((other.body.data as { dashboardStats: unknown }).dashboardStats).not.toEqual((asViewer.body.data as { dashboardStats: unknown }).dashboardStats);
+    });
+
+    it('keys an answer by what is asked, not how it is written', async () => {
+      await dashboard();
+      const file = [...OPS.values()].join('\n\n# a comment\n');
+      const wholeFile = await t.gql(file, { recentLimit: 30 }, viewer, 'Dashboard');
+      expect(cacheOf(wholeFile).hit).toBe(true);
+      const other = await t.gql(op('Dashboard'), { recentLimit: 5 }, viewer);
+      expect(cacheOf(other).hit).toBe(false);
+    });
+
+    it('never caches the live cache statistics', async () => {
+      const admin = await t.token('admin');
+      await t.gql(op('CacheStats'), {}, admin);
+      expect(cacheOf(await t.gql(op('CacheStats'), {}, admin)).hit).toBe(false);
     });
 
     it('never caches a request without a valid token, nor an answer with errors', async () => {

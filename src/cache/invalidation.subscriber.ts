@@ -11,8 +11,8 @@ import { entityTags, FEEDS, rootTag, type Effect } from './dependencies';
 
 /** Where committed changes go: the response cache (or anything else that wants them). */
 export interface InvalidationTarget {
-  invalidate(scope: number, tags: string[]): Promise<unknown>;
-  purge(scope: number): Promise<unknown>;
+  invalidate(scope: number, tags: string[]): Promise<number>;
+  purge(scope: number): Promise<number>;
 }
 
 /** Tags to evict per scope, plus scopes to purge whole. */

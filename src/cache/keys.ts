@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Role } from '../auth/roles';
 
 export interface OperationRequest {
   query: string;
@@ -8,19 +7,9 @@ export interface OperationRequest {
 }
 
 /**
- * The response key: the caller's role and the request exactly as sent (document text,
- * operation name, variables). The hospital is not in the hash because it is the key's scope
- * (its prefix). Computed once per request from the raw body, so the HTTP fast path and the
- * envelop plugin agree on it without parsing the document.
+ * The response key: the role class, the canonical operation text and its coerced variables
+ * (src/cache/canonical.ts). The hospital is not in the hash: it is the key's scope (prefix).
  */
-export function responseKey(role: Role, op: OperationRequest): string {
-  return createHash('sha256')
-    .update(role)
-    .update('\0')
-    .update(op.operationName ?? '')
-    .update('\0')
-    .update(op.query)
-    .update('\0')
-    .update(op.variables ? JSON.stringify(op.variables) : '{}')
-    .digest('base64url');
+export function responseKey(roleClass: string, canonicalText: string, variables: string): string {
+  return createHash('sha256').update(roleClass).update('\0').update(canonicalText).update('\0').update(variables).digest('base64url');
 }

@@ -75,6 +75,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
       return { hit: null, fence: String(epochs.get(scope) ?? 0) };
     },
 
+    async fence(scope) {
+      return String(epochs.get(scope) ?? 0);
+    },
+
     async store(scope, key, body, tags, ttlMs, fence: Fence): Promise<StoreOutcome> {
       if (fence === null) return 'skipped';
       if (String(epochs.get(scope) ?? 0) !== fence) return 'stale';

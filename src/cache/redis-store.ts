@@ -19,6 +19,51 @@ export interface RedisStoreOptions {
 const COLON = 0x3a;
 
 /**
+ * Rejects when `p` has not settled within `ms` of time in which this process could have read
+ * Redis' reply. Timers run before I/O in a turn of the event loop, so a plain timer (ioredis'
+ * `commandTimeout`) fires while the reply may already wait unread in the socket whenever our own
+ * loop was busy for longer than `ms` (GC, a large answer, CPU load): every such stall looked like
+ * a Redis outage (a warning, the cache off, a purge on "recovery"). Here a timer that fires late
+ * gives Redis a fresh period (up to `LATE_CAP` periods in all), and one that fires on time first
+ * lets the loop read what has arrived (`setImmediate` runs after the I/O poll).
+ */
+const LATE_CAP = 20;
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const giveUpAt = Date.now() + ms * LATE_CAP;
+    const arm = () => {
+      const due = Date.now() + ms;
+      timer = setTimeout(() => {
+        const now = Date.now();
+        if (now - due > ms / 2 && now < giveUpAt) return arm();
+        setImmediate(() => {
+          if (settled) return;
+          settled = true;
+          reject(new Error(`Redis did not answer within ${ms} ms`));
+        });
+      }, ms);
+    };
+    arm();
+    p.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
  * Redis store. Fails open: any error or timeout flips it to `degraded`, logs one warning, and
  * from then on every call answers at once (miss, nothing stored) while a probe waits for Redis.
  * Scopes whose invalidation could not be delivered during the outage are purged when Redis
@@ -28,22 +73,28 @@ const COLON = 0x3a;
 export async function createRedisStore(options: RedisStoreOptions): Promise<ResponseStore> {
   const prefix = options.prefix ?? 'wardcache:';
   const { logger } = options;
+  const timeoutMs = options.commandTimeoutMs ?? 50;
   const redis = new Redis(options.url, {
     lazyConnect: true,
     enableOfflineQueue: false, // no queue: a command during an outage fails now instead of hanging
     maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs ?? 50,
+    // No `commandTimeout`: every call is bounded by within() below, which does not mistake a
+    // busy event loop here for a slow Redis.
     connectTimeout: 1000,
     retryStrategy: (times) => Math.min(times * 100, 1000),
     enableAutoPipelining: true,
   });
-  redis.on('error', () => undefined); // outages are tracked through failed commands below
+  redis.on('error', () => undefined); // outages are tracked through failed commands and lost connections below
 
   const k = (scope: number) => `${prefix}{h${scope}}:`;
   const shas = new Map<string, string>();
   const dirty = new Set<number>();
   let state: StoreState = 'up';
   let probe: NodeJS.Timeout | null = null;
+  let closed = false;
+  // A lost connection is an outage even if no command is running (a quiet gateway would
+  // otherwise report 'up' on /ready for as long as Redis stays dead).
+  redis.on('close', () => fail(new Error('connection to Redis lost')));
 
   async function script(source: string, keys: string[], args: (string | number | Buffer)[] = []): Promise<number> {
     let sha = shas.get(source);
@@ -57,9 +108,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
   }
 
   async function recover(): Promise<void> {
-    await redis.ping();
+    await within(redis.ping(), timeoutMs);
     for (const scope of [...dirty]) {
-      await script(PURGE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`]);
+      await within(script(PURGE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`]), timeoutMs);
       dirty.delete(scope);
     }
     state = 'up';
@@ -69,7 +120,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
   }
 
   function fail(err: unknown): void {
-    if (state === 'degraded') return;
+    if (state === 'degraded' || closed) return; // after close(): our own disconnect, not an outage
     state = 'degraded';
     logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Redis unavailable: answering from the database until it returns');
     let probing = false;
@@ -92,7 +143,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
       return fallback;
     }
     try {
-      return await op();
+      return await within(op(), timeoutMs);
     } catch (err) {
       onFail?.();
       fail(err);
@@ -118,6 +169,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
         const colon = value.indexOf(COLON);
         return { hit: { storedAt: Number(value.subarray(0, colon).toString()), body: value.subarray(colon + 1) } };
       }),
+
+    fence: (scope) => guarded<Fence>(null, async () => (await redis.get(`${k(scope)}e`)) ?? '0'),
 
     store: (scope, key, body, tags, ttlMs, fence: Fence) => {
       if (fence === null) return Promise.resolve<StoreOutcome>('skipped');
@@ -153,7 +206,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
     entries: (scope) => guarded(0, () => script(ENTRIES_SCRIPT, [`${k(scope)}a`])),
 
     async close() {
+      closed = true;
       if (probe) clearInterval(probe);
+      probe = null;
       redis.disconnect();
     },
   };

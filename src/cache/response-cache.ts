@@ -1,6 +1,7 @@
 import { useResponseCache, type Cache } from '@envelop/response-cache';
 import type { DocumentNode, ExecutionResult, GraphQLSchema } from 'graphql';
 import type { Principal } from '../auth/tokens';
+import { createCanonicalizer } from './canonical';
 import { responseKey, type OperationRequest } from './keys';
 import { createCounters, type CacheCounters } from './stats';
 import type { Fence, ResponseStore, StoredResponse } from './store';
@@ -18,8 +19,10 @@ export interface CacheSettings {
 export interface RequestCacheScope {
   scope: number;
   key: string;
-  /** From the lookup on the HTTP fast path; undefined when no lookup ran yet. */
+  /** From the lookup on the HTTP fast path (or a warm); undefined when no lookup ran yet. */
   fence?: Fence;
+  /** What became of the answer (set once the store call finished). */
+  stored?: 'stored' | 'stale' | 'skipped';
   cacheable: boolean;
   document?: DocumentNode;
   operationName?: string | null;
@@ -29,11 +32,18 @@ export interface RequestCacheScope {
 
 export interface ResponseCache {
   readonly store: ResponseStore;
+  /** All scopes together (for metrics). */
   readonly counters: CacheCounters;
+  /** One hospital's counters (for its admin's cacheStats). */
+  countersFor(scope: number): CacheCounters;
+  /** The key a principal's request is cached under. */
+  keyFor(principal: Principal, op: OperationRequest): string | null;
+  /** Called after every delivered invalidation (the warmer re-warms from here). */
+  onInvalidated(listener: (scope: number) => void): void;
   /** A hit's bytes, or the request's scope for the execution that follows. */
-  lookup(principal: Principal, op: OperationRequest): Promise<{ hit: StoredResponse } | { hit: null; scope: RequestCacheScope }>;
+  lookup(principal: Principal, op: OperationRequest): Promise<{ hit: StoredResponse } | { hit: null; scope: RequestCacheScope | null }>;
   /** The envelop plugin that stores misses (run inside Apollo by src/graphql/executor.ts). */
-  plugin(schema: GraphQLSchema): ReturnType<typeof useResponseCache>;
+  plugin(): ReturnType<typeof useResponseCache>;
   /** Invalidation entry point for the ORM subscriber and the admin API. */
   readonly invalidation: InvalidationTarget & { invalidateType(scope: number, typename: string): Promise<number> };
 }
@@ -43,33 +53,62 @@ export interface CacheAwareContext {
   cache?: RequestCacheScope | null;
 }
 
-export function createResponseCache(store: ResponseStore, settings: CacheSettings): ResponseCache {
-  const counters = createCounters();
+export function createResponseCache(store: ResponseStore, settings: CacheSettings, schema: GraphQLSchema): ResponseCache {
+  const canonical = createCanonicalizer(schema);
 
-  function counted(removed: Promise<number>): Promise<number> {
-    counters.invalidations += 1;
-    return removed.then((n) => {
-      counters.invalidatedResponses += n;
-      return n;
-    });
+  /**
+   * Null when the request is not a cacheable query. Answers to queries that any reader may run
+   * do not depend on the role, so all roles share them ("reader" class); others are per role.
+   */
+  function keyFor(principal: Principal, op: OperationRequest): string | null {
+    const c = canonical(op);
+    if (!c) return null;
+    const roleClass = c.requiredRole === 'viewer' ? 'reader' : principal.role;
+    return responseKey(roleClass, c.text, c.variables);
+  }
+
+  const counters = createCounters();
+  const perScope = new Map<number, CacheCounters>();
+  const listeners: Array<(scope: number) => void> = [];
+  const countersFor = (scope: number): CacheCounters => {
+    let c = perScope.get(scope);
+    if (!c) perScope.set(scope, (c = createCounters()));
+    return c;
+  };
+  const count = (scope: number, field: keyof CacheCounters, n = 1) => {
+    counters[field] += n;
+    countersFor(scope)[field] += n;
+  };
+
+  async function counted(scope: number, removed: Promise<number>): Promise<number> {
+    const n = await removed;
+    count(scope, 'invalidations');
+    count(scope, 'invalidatedResponses', n);
+    for (const listener of listeners) listener(scope);
+    return n;
   }
 
   return {
     store,
     counters,
+    countersFor,
+    keyFor,
+    onInvalidated: (listener) => void listeners.push(listener),
 
     async lookup(principal, op) {
-      const scope: RequestCacheScope = { scope: principal.hospitalId, key: responseKey(principal.role, op), cacheable: false, pending: [] };
+      const key = keyFor(principal, op);
+      if (key === null) return { hit: null, scope: null };
+      const scope: RequestCacheScope = { scope: principal.hospitalId, key, cacheable: false, pending: [] };
       const found = await store.lookup(scope.scope, scope.key);
       if (found.hit) {
-        counters.hits += 1;
+        count(scope.scope, 'hits');
         return { hit: found.hit };
       }
       scope.fence = found.fence;
       return { hit: null, scope };
     },
 
-    plugin(schema) {
+    plugin() {
       const shapeOf = createShapeAnalyzer(schema);
       // One Cache per request, bound to that request's scope and fence.
       const bound = (ctx: RequestCacheScope): Cache => ({
@@ -77,7 +116,7 @@ export function createResponseCache(store: ResponseStore, settings: CacheSetting
           if (ctx.fence !== undefined) return null; // the fast path already looked and missed
           const found = await store.lookup(ctx.scope, ctx.key);
           if (found.hit) {
-            counters.hits += 1;
+            count(ctx.scope, 'hits');
             ctx.outcome = { hit: true, ageMs: Math.max(0, Date.now() - found.hit.storedAt) };
             return JSON.parse(found.hit.body.toString('utf8')) as ExecutionResult;
           }
@@ -85,12 +124,13 @@ export function createResponseCache(store: ResponseStore, settings: CacheSetting
           return null;
         },
         set(_id, result, entities, ttl) {
-          counters.misses += 1;
+          count(ctx.scope, 'misses');
           const body = Buffer.from(JSON.stringify({ data: result.data }));
           const tags = ctx.document ? responseTags(shapeOf(ctx.document, ctx.operationName), result.data, entities) : [];
           const outcome = store.store(ctx.scope, ctx.key, body, tags, ttl, ctx.fence ?? null).then((o) => {
-            if (o === 'stored') counters.stores += 1;
-            else if (o === 'stale') counters.staleSkips += 1;
+            ctx.stored = o;
+            if (o === 'stored') count(ctx.scope, 'stores');
+            else if (o === 'stale') count(ctx.scope, 'staleSkips');
           });
           ctx.pending.push(outcome);
         },
@@ -104,7 +144,8 @@ export function createResponseCache(store: ResponseStore, settings: CacheSetting
         cache: (ctx) => bound(ctx.cache as RequestCacheScope),
         buildResponseCacheKey: ({ context }) => (context as CacheAwareContext).cache?.key ?? '',
         ttl: settings.ttlMs,
-        ttlPerSchemaCoordinate: settings.ttlPerCoordinate,
+        // Live admin data is never cached.
+        ttlPerSchemaCoordinate: { 'Query.cacheStats': 0, ...settings.ttlPerCoordinate },
         invalidateViaMutation: false,
         includeExtensionMetadata: false,
         shouldCacheResult: ({ result }) => !result.errors?.length,
@@ -112,9 +153,9 @@ export function createResponseCache(store: ResponseStore, settings: CacheSetting
     },
 
     invalidation: {
-      invalidate: (scope, tags) => counted(store.invalidate(scope, tags)),
-      invalidateType: (scope, typename) => counted(store.invalidateType(scope, typename)),
-      purge: (scope) => counted(store.purge(scope)),
+      invalidate: (scope, tags) => counted(scope, store.invalidate(scope, tags)),
+      invalidateType: (scope, typename) => counted(scope, store.invalidateType(scope, typename)),
+      purge: (scope) => counted(scope, store.purge(scope)),
     },
   };
 }

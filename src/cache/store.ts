@@ -27,6 +27,11 @@ export interface ResponseStore {
   readonly backend: 'memory' | 'redis';
   state(): StoreState;
   lookup(scope: number, key: string): Promise<Lookup>;
+  /**
+   * The scope's fence without a lookup, for a refresh that must replace a cached answer. Also
+   * the scope's invalidation count (each invalidation advances it by one).
+   */
+  fence(scope: number): Promise<Fence>;
   /** Stores unless the scope was invalidated since `fence` was read ('stale'). */
   store(scope: number, key: string, body: Buffer, tags: readonly string[], ttlMs: number, fence: Fence): Promise<StoreOutcome>;
   /** Removes every response carrying one of `tags`; returns how many were removed. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -32,6 +33,14 @@ export interface GatewayConfig {
     redisPrefix: string;
     /** A Redis command slower than this counts as an outage (ms). */
     redisTimeoutMs: number;
+    /** Re-warm evicted hot answers this long after the last write of a burst; 0: off. */
+    rewarmDelayMs: number;
+  };
+  jobs: {
+    enabled: boolean;
+    /** node-cron expressions with seconds. */
+    dashboardCron: string;
+    wardCron: string;
   };
 }
 
@@ -67,6 +76,10 @@ const EnvSchema = z.object({
   CACHE_TTL_OVERRIDES: z.string().optional(),
   CACHE_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/, 'letters, digits, : _ - only').default('wardcache:'),
   CACHE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(5).max(5000).default(50),
+  CACHE_REWARM_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
+  WARM_JOBS: bool.default('true'),
+  WARM_DASHBOARD_CRON: z.string().refine((v) => cron.validate(v), 'not a valid cron expression').default('0 */5 * * * *'),
+  WARM_WARDS_CRON: z.string().refine((v) => cron.validate(v), 'not a valid cron expression').default('30 2-59/5 * * * *'),
 });
 
 export class ConfigError extends Error {
@@ -113,6 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       ttlPerCoordinate,
       redisPrefix: e.CACHE_REDIS_PREFIX,
       redisTimeoutMs: e.CACHE_REDIS_TIMEOUT_MS,
+      rewarmDelayMs: e.CACHE_REWARM_DELAY_MS,
     },
+    jobs: { enabled: e.WARM_JOBS, dashboardCron: e.WARM_DASHBOARD_CRON, wardCron: e.WARM_WARDS_CRON },
   };
 }

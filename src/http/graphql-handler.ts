@@ -72,7 +72,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
         sendHit(res, found.hit);
         return;
       }
-      cache = found.scope;
+      cache = found.scope; // null: not a cacheable query (Apollo will say why, if anything is wrong)
     }
 
     const response = await deps.apollo.executeHTTPGraphQLRequest({

@@ -23,7 +23,8 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<GatewayC
     jwtSecretGenerated: false,
     demoData: false,
     logLevel: 'silent',
-    cache: { ttlMs: 300_000, ttlPerCoordinate: {}, redisPrefix: `wardcache-test-${process.pid}-${Date.now()}:`, redisTimeoutMs: 50 },
+    cache: { ttlMs: 300_000, ttlPerCoordinate: {}, redisPrefix: `wardcache-test-${process.pid}-${Date.now()}:`, redisTimeoutMs: 50, rewarmDelayMs: 0 },
+    jobs: { enabled: false, dashboardCron: '0 */5 * * * *', wardCron: '30 2-59/5 * * * *' },
     ...overrides,
   };
 }
@@ -43,7 +44,7 @@ export interface TestGateway {
   /** SQL statements the ORM has sent since start (or since the last reset). */
   sql: { count: number; statements: string[] };
   token(role: Role, hospitalId?: string): Promise<string>;
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlResult<T>>;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null, operationName?: string): Promise<GqlResult<T>>;
   close(): Promise<void>;
 }
 
@@ -67,11 +68,11 @@ export async function startTestGateway(config: GatewayConfig, options: GatewayOp
     url,
     sql,
     token: (role, hospitalId = '1') => gateway.tokens.sign({ sub: `test-${role}`, hospitalId, role }),
-    async gql(query, variables, token) {
+    async gql(query, variables, token, operationName) {
       const res = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify({ query, variables, operationName }),
       });
       return { status: res.status, body: (await res.json()) as GqlResult['body'] } as GqlResult<never>;
     },

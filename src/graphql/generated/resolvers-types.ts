@@ -46,6 +46,31 @@ export type AdmitPatientInput = {
   wardId: Scalars['ID']['input'];
 };
 
+export type CacheEntityInput = {
+  /** Null: every entity of that type. */
+  id?: InputMaybe<Scalars['ID']['input']>;
+  /** Patient, Ward, Tag, Admission, ClinicalEvent, or an answer: DashboardStats, RecentPatients, WardMapping, WardFilters. */
+  typename: Scalars['String']['input'];
+};
+
+export type CacheStats = {
+  __typename?: 'CacheStats';
+  /** memory or redis */
+  backend: Scalars['String']['output'];
+  /** Cached answers of the caller's hospital now (shared by every process on one Redis). */
+  entries: Scalars['Int']['output'];
+  /** hits ÷ (hits + misses); 0 when both are 0. */
+  hitRate: Scalars['Float']['output'];
+  /** Answers served from the cache since this process started (per process). */
+  hits: Scalars['Int']['output'];
+  /** Invalidations of the caller's hospital since the cache store started (shared). */
+  invalidations: Scalars['Int']['output'];
+  /** When the caller's hospital was last warmed; null until a warm ran. */
+  lastWarmAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Answers computed because none was cached, since this process started (per process). */
+  misses: Scalars['Int']['output'];
+};
+
 export type ClinicalEvent = {
   __typename?: 'ClinicalEvent';
   id: Scalars['ID']['output'];
@@ -64,12 +89,20 @@ export type DashboardStats = {
   updatedAt: Scalars['DateTime']['output'];
 };
 
+export type InvalidateResult = {
+  __typename?: 'InvalidateResult';
+  /** Cached answers removed. */
+  invalidated: Scalars['Int']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Opens an admission; refused when the patient is already admitted, the bed is taken or the ward is full. */
   admitPatient: Admission;
   /** Closes an open admission; the patient becomes an OUTPATIENT. */
   dischargePatient: Admission;
+  /** Drops the cached answers that show these entities, in the caller's hospital. */
+  invalidateCache: InvalidateResult;
   recordEvent: ClinicalEvent;
   registerPatient: Patient;
   /** Adds the tag; tagging twice is a no-op. */
@@ -78,6 +111,8 @@ export type Mutation = {
   transferPatient: Admission;
   /** Removes the tag; removing an absent tag is a no-op. */
   untagPatient: Patient;
+  /** Recomputes the hot answers of the caller's hospital (all targets when null). */
+  warmCache: Array<WarmResult>;
 };
 
 
@@ -88,6 +123,11 @@ export type MutationAdmitPatientArgs = {
 
 export type MutationDischargePatientArgs = {
   admissionId: Scalars['ID']['input'];
+};
+
+
+export type MutationInvalidateCacheArgs = {
+  entities: Array<CacheEntityInput>;
 };
 
 
@@ -119,6 +159,11 @@ export type MutationUntagPatientArgs = {
   tagId: Scalars['ID']['input'];
 };
 
+
+export type MutationWarmCacheArgs = {
+  targets?: InputMaybe<Array<WarmTarget>>;
+};
+
 export type Patient = {
   __typename?: 'Patient';
   /** The open admission, or null for an outpatient. */
@@ -139,6 +184,7 @@ export type PatientStatus =
 
 export type Query = {
   __typename?: 'Query';
+  cacheStats: CacheStats;
   dashboardStats: DashboardStats;
   /** Null for an unknown id or another hospital's patient. */
   patient?: Maybe<Patient>;
@@ -246,6 +292,24 @@ export type WardPatient = {
   tags: Array<Tag>;
 };
 
+export type WarmResult = {
+  __typename?: 'WarmResult';
+  durationMs: Scalars['Int']['output'];
+  /** Why the target failed; null when ok. Its previous cached answer is kept. */
+  error?: Maybe<Scalars['String']['output']>;
+  ok: Scalars['Boolean']['output'];
+  target: WarmTarget;
+};
+
+/** The answers the cache keeps warm, one per dashboard page. */
+export type WarmTarget =
+  /** The Dashboard operation: counts and recent patients. */
+  | 'DASHBOARD'
+  /** The WardFilters operation. */
+  | 'WARD_FILTERS'
+  /** The WardMapping operation without a filter. */
+  | 'WARD_MAPPING';
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -321,11 +385,15 @@ export type ResolversTypes = ResolversObject<{
   Admission: ResolverTypeWrapper<AdmissionEntity>;
   AdmitPatientInput: AdmitPatientInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheEntityInput: CacheEntityInput;
+  CacheStats: ResolverTypeWrapper<CacheStats>;
   ClinicalEvent: ResolverTypeWrapper<ClinicalEventEntity>;
   DashboardStats: ResolverTypeWrapper<DashboardStats>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  InvalidateResult: ResolverTypeWrapper<InvalidateResult>;
   Mutation: ResolverTypeWrapper<{}>;
   Patient: ResolverTypeWrapper<PatientEntity>;
   PatientStatus: PatientStatus;
@@ -340,6 +408,8 @@ export type ResolversTypes = ResolversObject<{
   WardMappingEntry: ResolverTypeWrapper<WardMappingEntryModel>;
   WardMappingFilter: WardMappingFilter;
   WardPatient: ResolverTypeWrapper<WardPatientModel>;
+  WarmResult: ResolverTypeWrapper<WarmResult>;
+  WarmTarget: WarmTarget;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -347,11 +417,15 @@ export type ResolversParentTypes = ResolversObject<{
   Admission: AdmissionEntity;
   AdmitPatientInput: AdmitPatientInput;
   Boolean: Scalars['Boolean']['output'];
+  CacheEntityInput: CacheEntityInput;
+  CacheStats: CacheStats;
   ClinicalEvent: ClinicalEventEntity;
   DashboardStats: DashboardStats;
   DateTime: Scalars['DateTime']['output'];
+  Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  InvalidateResult: InvalidateResult;
   Mutation: {};
   Patient: PatientEntity;
   Query: {};
@@ -365,6 +439,7 @@ export type ResolversParentTypes = ResolversObject<{
   WardMappingEntry: WardMappingEntryModel;
   WardMappingFilter: WardMappingFilter;
   WardPatient: WardPatientModel;
+  WarmResult: WarmResult;
 }>;
 
 export type AdmissionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Admission'] = ResolversParentTypes['Admission']> = ResolversObject<{
@@ -374,6 +449,17 @@ export type AdmissionResolvers<ContextType = GraphQLContext, ParentType extends 
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   patient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType>;
   ward?: Resolver<ResolversTypes['Ward'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CacheStatsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CacheStats'] = ResolversParentTypes['CacheStats']> = ResolversObject<{
+  backend?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  hitRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  hits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  invalidations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastWarmAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  misses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -397,14 +483,21 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type InvalidateResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InvalidateResult'] = ResolversParentTypes['InvalidateResult']> = ResolversObject<{
+  invalidated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   admitPatient?: Resolver<ResolversTypes['Admission'], ParentType, ContextType, RequireFields<MutationAdmitPatientArgs, 'input'>>;
   dischargePatient?: Resolver<ResolversTypes['Admission'], ParentType, ContextType, RequireFields<MutationDischargePatientArgs, 'admissionId'>>;
+  invalidateCache?: Resolver<ResolversTypes['InvalidateResult'], ParentType, ContextType, RequireFields<MutationInvalidateCacheArgs, 'entities'>>;
   recordEvent?: Resolver<ResolversTypes['ClinicalEvent'], ParentType, ContextType, RequireFields<MutationRecordEventArgs, 'input'>>;
   registerPatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationRegisterPatientArgs, 'input'>>;
   tagPatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationTagPatientArgs, 'patientId' | 'tagId'>>;
   transferPatient?: Resolver<ResolversTypes['Admission'], ParentType, ContextType, RequireFields<MutationTransferPatientArgs, 'admissionId' | 'bed' | 'wardId'>>;
   untagPatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationUntagPatientArgs, 'patientId' | 'tagId'>>;
+  warmCache?: Resolver<Array<ResolversTypes['WarmResult']>, ParentType, ContextType, Partial<MutationWarmCacheArgs>>;
 }>;
 
 export type PatientResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Patient'] = ResolversParentTypes['Patient']> = ResolversObject<{
@@ -418,6 +511,7 @@ export type PatientResolvers<ContextType = GraphQLContext, ParentType extends Re
 }>;
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  cacheStats?: Resolver<ResolversTypes['CacheStats'], ParentType, ContextType>;
   dashboardStats?: Resolver<ResolversTypes['DashboardStats'], ParentType, ContextType>;
   patient?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryPatientArgs, 'id'>>;
   recentPatients?: Resolver<Array<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryRecentPatientsArgs, 'limit'>>;
@@ -474,11 +568,21 @@ export type WardPatientResolvers<ContextType = GraphQLContext, ParentType extend
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type WarmResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WarmResult'] = ResolversParentTypes['WarmResult']> = ResolversObject<{
+  durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['WarmTarget'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Admission?: AdmissionResolvers<ContextType>;
+  CacheStats?: CacheStatsResolvers<ContextType>;
   ClinicalEvent?: ClinicalEventResolvers<ContextType>;
   DashboardStats?: DashboardStatsResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  InvalidateResult?: InvalidateResultResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Patient?: PatientResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
@@ -488,5 +592,6 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   WardMapping?: WardMappingResolvers<ContextType>;
   WardMappingEntry?: WardMappingEntryResolvers<ContextType>;
   WardPatient?: WardPatientResolvers<ContextType>;
+  WarmResult?: WarmResultResolvers<ContextType>;
 }>;
 

@@ -1,0 +1,89 @@
+import {
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  parse,
+  print,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import { ROOT_FIELD_ROLES } from '../auth/policy';
+import { hasRole, type Role } from '../auth/roles';
+import type { OperationRequest } from './keys';
+
+export interface CanonicalOperation {
+  /** The selected query and the fragments it uses, printed: comments, spacing and unrelated
+   * operations of the document do not change it. */
+  text: string;
+  operation: import('graphql').OperationDefinitionNode;
+  /** The highest role any of its root fields needs. */
+  requiredRole: Role;
+}
+
+function usedFragments(doc: DocumentNode, set: SelectionSetNode, into: Map<string, FragmentDefinitionNode>): void {
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FRAGMENT_SPREAD) {
+      if (into.has(sel.name.value)) continue;
+      const frag = doc.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === sel.name.value);
+      if (!frag) continue;
+      into.set(frag.name.value, frag);
+      usedFragments(doc, frag.selectionSet, into);
+    } else if (sel.selectionSet) usedFragments(doc, sel.selectionSet, into);
+  }
+}
+
+function rootFieldRole(set: SelectionSetNode, doc: DocumentNode, role: Role): Role {
+  let needed = role;
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) {
+      const r = sel.name.value.startsWith('__') ? 'viewer' : (ROOT_FIELD_ROLES.Query[sel.name.value] ?? 'admin');
+      if (!hasRole(needed, r)) needed = r;
+    } else if (sel.kind === Kind.INLINE_FRAGMENT) needed = rootFieldRole(sel.selectionSet, doc, needed);
+    else {
+      const frag = doc.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === sel.name.value);
+      if (frag && frag.kind === Kind.FRAGMENT_DEFINITION) needed = rootFieldRole(frag.selectionSet, doc, needed);
+    }
+  }
+  return needed;
+}
+
+/**
+ * Maps a request to the key material of its answer. Parsing happens once per distinct document
+ * text (a bounded memo), so the cache-hit path does not parse the documents clients repeat.
+ * Variables are coerced with the operation's defaults, so `{}` and `{"recentLimit":30}` share
+ * an answer. Returns null for anything that is not a single, valid-looking query.
+ */
+export function createCanonicalizer(schema: GraphQLSchema, maxDocuments = 2000) {
+  const memo = new Map<string, CanonicalOperation | null>();
+
+  function analyse(query: string, operationName: string | null | undefined): CanonicalOperation | null {
+    let doc: DocumentNode;
+    try {
+      doc = parse(query, { noLocation: true });
+    } catch {
+      return null;
+    }
+    const op = getOperationAST(doc, operationName);
+    if (!op || op.operation !== 'query') return null;
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    usedFragments(doc, op.selectionSet, fragments);
+    const defs = [op, ...[...fragments.values()].sort((a, b) => a.name.value.localeCompare(b.name.value))];
+    return { text: print({ kind: Kind.DOCUMENT, definitions: defs }), operation: op, requiredRole: rootFieldRole(op.selectionSet, doc, 'viewer') };
+  }
+
+  return function canonical(op: OperationRequest): { text: string; variables: string; requiredRole: Role } | null {
+    const memoKey = `${op.operationName ?? ''}\0${op.query}`;
+    let found = memo.get(memoKey);
+    if (found === undefined) {
+      found = analyse(op.query, op.operationName);
+      if (memo.size >= maxDocuments) memo.delete(memo.keys().next().value as string);
+      memo.set(memoKey, found);
+    }
+    if (!found) return null;
+    const coerced = getVariableValues(schema, found.operation.variableDefinitions ?? [], op.variables ?? {});
+    if (coerced.errors) return null;
+    return { text: found.text, variables: JSON.stringify(coerced.coerced), requiredRole: found.requiredRole };
+  };
+}

@@ -1,0 +1,104 @@
+import type { ApolloServer } from '@apollo/server';
+import type { Principal } from '../auth/tokens';
+import type { RequestCacheScope, ResponseCache } from '../cache/response-cache';
+import type { Orm } from '../db/orm';
+import { createContext, type GraphQLContext } from '../graphql/context';
+import type { Logger } from '../observability/logger';
+import { hotOperations, WARM_TARGETS, type WarmTarget } from './hot-operations';
+import type { JobLedger, WarmRecord } from './ledger';
+
+export interface WarmResult {
+  target: WarmTarget;
+  ok: boolean;
+  durationMs: number;
+  error: string | null;
+}
+
+export interface Warmer {
+  /** Recomputes and stores the hot answers of one hospital; a failing target does not stop the others. */
+  warm(hospitalId: number, targets?: readonly WarmTarget[]): Promise<WarmResult[]>;
+  /** Warms only the targets whose answer is not cached (after writes). */
+  refill(hospitalId: number): Promise<WarmResult[]>;
+}
+
+export interface WarmerDeps {
+  apollo: ApolloServer<GraphQLContext>;
+  orm: Orm;
+  cache: ResponseCache;
+  ledger: JobLedger;
+  logger: Logger;
+}
+
+/**
+ * Warming runs the contract's own read operations through Apollo and the response cache
+ * plugin, as a viewer of the hospital would, so the warmed entry is the very entry the
+ * frontend's request hits. It skips the lookup (a refresh must replace the cached answer) but
+ * keeps the fence: a write that lands during a warm makes its answer unstorable.
+ */
+export function createWarmer(deps: WarmerDeps): Warmer {
+  const ops = hotOperations();
+
+  async function runOnce(hospitalId: number, target: WarmTarget): Promise<RequestCacheScope['stored'] | string> {
+    const op = ops[target];
+    const principal: Principal = { userId: 'wardcache-warmer', hospitalId, role: 'viewer' };
+    const fence = await deps.cache.store.fence(hospitalId);
+    if (fence === null) return 'the cache store is unavailable';
+    const key = deps.cache.keyFor(principal, op);
+    if (key === null) return `${op.operationName} is not a cacheable query`;
+    const cache: RequestCacheScope = { scope: hospitalId, key, fence, cacheable: false, pending: [] };
+    const response = await deps.apollo.executeOperation(
+      { query: op.query, operationName: op.operationName, variables: op.variables },
+      {
+        contextValue: createContext({
+          requestId: `warm-${hospitalId}-${target}-${Date.now()}`,
+          em: deps.orm.em.fork() as GraphQLContext['em'],
+          auth: { ok: true, principal },
+          cache,
+        }),
+      },
+    );
+    if (response.body.kind !== 'single') return 'unexpected incremental response';
+    const errors = response.body.singleResult.errors;
+    if (errors?.length) return errors.map((e) => e.message).join('; ');
+    return cache.stored ?? 'the answer was not stored';
+  }
+
+  async function warmTarget(hospitalId: number, target: WarmTarget): Promise<WarmResult> {
+    const started = performance.now();
+    let error: string | null = null;
+    try {
+      let outcome = await runOnce(hospitalId, target);
+      // A write landed meanwhile: its invalidation made this answer unstorable. One retry.
+      if (outcome === 'stale') outcome = await runOnce(hospitalId, target);
+      if (outcome === 'stale') error = 'writes kept landing during the warm; the answer was not stored';
+      else if (outcome !== 'stored') error = outcome ?? 'the answer was not stored';
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    const result: WarmResult = { target, ok: error === null, durationMs: Math.round(performance.now() - started), error };
+    const record: WarmRecord = { at: new Date().toISOString(), ok: result.ok, durationMs: result.durationMs, error };
+    await deps.ledger.record(hospitalId, target, record);
+    if (error) deps.logger.warn({ hospitalId, target, error }, 'warm failed; the previous cached answer stays');
+    else deps.logger.debug({ hospitalId, target, durationMs: result.durationMs }, 'warmed');
+    return result;
+  }
+
+  return {
+    async warm(hospitalId, targets = WARM_TARGETS) {
+      const results: WarmResult[] = [];
+      for (const target of targets) results.push(await warmTarget(hospitalId, target));
+      return results;
+    },
+    async refill(hospitalId) {
+      const missing: WarmTarget[] = [];
+      for (const target of WARM_TARGETS) {
+        const principal: Principal = { userId: 'wardcache-warmer', hospitalId, role: 'viewer' };
+        const key = deps.cache.keyFor(principal, ops[target]);
+        if (key === null || !(await deps.cache.store.lookup(hospitalId, key)).hit) missing.push(target);
+      }
+      const results: WarmResult[] = [];
+      for (const target of missing) results.push(await warmTarget(hospitalId, target));
+      return results;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { ResponseCache } from '../../cache/response-cache';
+import { entityTags, rootTag } from '../../cache/dependencies';
+import { BadUserInputError } from '../../errors/errors';
+import { principalOf } from '../../graphql/context';
+import type { Resolvers } from '../../graphql/generated/resolvers-types';
+import type { JobLedger } from '../../jobs/ledger';
+import { WARM_TARGETS } from '../../jobs/hot-operations';
+import type { Warmer } from '../../jobs/warmer';
+import { parseId } from '../shared/order';
+
+/** Entities an admin may name, and the answers (root tags) standing for whole pages. */
+const ENTITY_TYPES = ['Patient', 'Ward', 'Tag', 'Admission', 'ClinicalEvent'];
+const ANSWER_TYPES: Record<string, string[]> = {
+  DashboardStats: ['dashboardStats'],
+  RecentPatients: ['recentPatients'],
+  WardMapping: ['wardMapping'],
+  WardFilters: ['wardFilters'],
+};
+
+export interface CacheAdminDeps {
+  cache: () => ResponseCache;
+  ledger: JobLedger;
+  /** Late-bound: the warmer runs operations through Apollo, which is built after the schema. */
+  warmer: () => Warmer;
+}
+
+/** cacheStats, warmCache and invalidateCache: admin only (src/auth/policy.ts), own hospital only. */
+export function cacheAdminResolvers(deps: CacheAdminDeps): Resolvers {
+  return {
+    Query: {
+      cacheStats: async (_, __, ctx) => {
+        const scope = principalOf(ctx).hospitalId;
+        const { hits, misses } = deps.cache().countersFor(scope);
+        const [entries, fence, runs] = await Promise.all([
+          deps.cache().store.entries(scope),
+          deps.cache().store.fence(scope),
+          deps.ledger.lastRuns(scope),
+        ]);
+        const times = Object.values(runs).filter((r) => r.ok).map((r) => r.at).sort();
+        return {
+          backend: deps.cache().store.backend,
+          hits,
+          misses,
+          hitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
+          entries,
+          invalidations: Number(fence ?? 0),
+          lastWarmAt: times.length ? new Date(times[times.length - 1]) : null,
+        };
+      },
+    },
+    Mutation: {
+      warmCache: async (_, { targets }, ctx) => {
+        const scope = principalOf(ctx).hospitalId;
+        return deps.warmer().warm(scope, targets && targets.length ? [...new Set(targets)] : WARM_TARGETS);
+      },
+      invalidateCache: async (_, { entities }, ctx) => {
+        const scope = principalOf(ctx).hospitalId;
+        // Validate everything first: a bad entry refuses the whole call and changes nothing.
+        const plan = entities.map(({ typename, id }): { type?: string; tags?: string[] } => {
+          if (ANSWER_TYPES[typename]) return { tags: ANSWER_TYPES[typename].map(rootTag) };
+          if (!ENTITY_TYPES.includes(typename)) {
+            throw new BadUserInputError(`Unknown typename ${typename}; use one of ${[...ENTITY_TYPES, ...Object.keys(ANSWER_TYPES)].join(', ')}`, 'typename');
+          }
+          if (id == null) return { type: typename };
+          const rowId = parseId(id);
+          if (rowId === null) throw new BadUserInputError(`${id} is not a valid id`, 'id');
+          return { tags: entityTags(typename, rowId, 'all') };
+        });
+        let invalidated = 0;
+        for (const step of plan) {
+          invalidated += step.type
+            ? await deps.cache().invalidation.invalidateType(scope, step.type)
+            : await deps.cache().invalidation.invalidate(scope, step.tags ?? []);
+        }
+        return { invalidated };
+      },
+    },
+  };
+}
