@@ -131,6 +131,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
       return n;
     },
 
+    async memoryBytes() {
+      return bytes;
+    },
+
     async close() {
       entries.clear();
       byTag.clear();

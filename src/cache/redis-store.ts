@@ -203,6 +203,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
         () => dirty.add(scope),
       ),
 
+    memoryBytes: () =>
+      guarded<number | null>(null, async () => {
+        const m = /used_memory:(\d+)/.exec(await redis.info('memory'));
+        return m ? Number(m[1]) : null;
+      }),
+
     entries: (scope) => guarded(0, () => script(ENTRIES_SCRIPT, [`${k(scope)}a`])),
 
     async close() {

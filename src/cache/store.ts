@@ -42,6 +42,8 @@ export interface ResponseStore {
   purge(scope: number): Promise<number>;
   /** Live entries of the scope. */
   entries(scope: number): Promise<number>;
+  /** Memory the store uses, in bytes (null when it cannot tell). */
+  memoryBytes(): Promise<number | null>;
   close(): Promise<void>;
 }
 

@@ -67,8 +67,12 @@ export type CacheStats = {
   invalidations: Scalars['Int']['output'];
   /** When the caller's hospital was last warmed; null until a warm ran. */
   lastWarmAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Memory the cache store uses (Redis used_memory, or the bytes of the in-process entries). */
+  memoryBytes?: Maybe<Scalars['Float']['output']>;
   /** Answers computed because none was cached, since this process started (per process). */
   misses: Scalars['Int']['output'];
+  /** The last warm of each target of the caller's hospital. */
+  targets: Array<WarmTargetStatus>;
 };
 
 export type ClinicalEvent = {
@@ -310,6 +314,18 @@ export type WarmTarget =
   /** The WardMapping operation without a filter. */
   | 'WARD_MAPPING';
 
+export type WarmTargetStatus = {
+  __typename?: 'WarmTargetStatus';
+  /** Milliseconds since lastWarmAt. */
+  ageMs?: Maybe<Scalars['Float']['output']>;
+  durationMs?: Maybe<Scalars['Int']['output']>;
+  error?: Maybe<Scalars['String']['output']>;
+  /** Null until the target was warmed. */
+  lastWarmAt?: Maybe<Scalars['DateTime']['output']>;
+  ok?: Maybe<Scalars['Boolean']['output']>;
+  target: WarmTarget;
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -410,6 +426,7 @@ export type ResolversTypes = ResolversObject<{
   WardPatient: ResolverTypeWrapper<WardPatientModel>;
   WarmResult: ResolverTypeWrapper<WarmResult>;
   WarmTarget: WarmTarget;
+  WarmTargetStatus: ResolverTypeWrapper<WarmTargetStatus>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -440,6 +457,7 @@ export type ResolversParentTypes = ResolversObject<{
   WardMappingFilter: WardMappingFilter;
   WardPatient: WardPatientModel;
   WarmResult: WarmResult;
+  WarmTargetStatus: WarmTargetStatus;
 }>;
 
 export type AdmissionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Admission'] = ResolversParentTypes['Admission']> = ResolversObject<{
@@ -459,7 +477,9 @@ export type CacheStatsResolvers<ContextType = GraphQLContext, ParentType extends
   hits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   invalidations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lastWarmAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  memoryBytes?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   misses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  targets?: Resolver<Array<ResolversTypes['WarmTargetStatus']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -576,6 +596,16 @@ export type WarmResultResolvers<ContextType = GraphQLContext, ParentType extends
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type WarmTargetStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WarmTargetStatus'] = ResolversParentTypes['WarmTargetStatus']> = ResolversObject<{
+  ageMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastWarmAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  ok?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['WarmTarget'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Admission?: AdmissionResolvers<ContextType>;
   CacheStats?: CacheStatsResolvers<ContextType>;
@@ -593,5 +623,6 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   WardMappingEntry?: WardMappingEntryResolvers<ContextType>;
   WardPatient?: WardPatientResolvers<ContextType>;
   WarmResult?: WarmResultResolvers<ContextType>;
+  WarmTargetStatus?: WarmTargetStatusResolvers<ContextType>;
 }>;
 

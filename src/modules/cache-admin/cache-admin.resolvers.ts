@@ -31,12 +31,14 @@ export function cacheAdminResolvers(deps: CacheAdminDeps): Resolvers {
       cacheStats: async (_, __, ctx) => {
         const scope = principalOf(ctx).hospitalId;
         const { hits, misses } = deps.cache().countersFor(scope);
-        const [entries, fence, runs] = await Promise.all([
+        const [entries, fence, runs, memoryBytes] = await Promise.all([
           deps.cache().store.entries(scope),
           deps.cache().store.fence(scope),
           deps.ledger.lastRuns(scope),
+          deps.cache().store.memoryBytes(),
         ]);
-        const times = Object.values(runs).filter((r) => r.ok).map((r) => r.at).sort();
+        const now = Date.now();
+        const times = Object.values(runs).map((r) => r.at).sort();
         return {
           backend: deps.cache().store.backend,
           hits,
@@ -45,6 +47,18 @@ export function cacheAdminResolvers(deps: CacheAdminDeps): Resolvers {
           entries,
           invalidations: Number(fence ?? 0),
           lastWarmAt: times.length ? new Date(times[times.length - 1]) : null,
+          memoryBytes,
+          targets: WARM_TARGETS.map((target) => {
+            const run = runs[target];
+            return {
+              target,
+              lastWarmAt: run ? new Date(run.at) : null,
+              ageMs: run ? now - Date.parse(run.at) : null,
+              ok: run?.ok ?? null,
+              durationMs: run?.durationMs ?? null,
+              error: run?.error ?? null,
+            };
+          }),
         };
       },
     },
