@@ -22,7 +22,7 @@ export interface JobRun {
   durationMs: number;
   hospitals: number;
   failures: number;
-  /** False when another process held this tick's lock. */
+  /** False when another process held this tick's lock, or this job was still running. */
   ran: boolean;
 }
 
@@ -32,16 +32,35 @@ export interface JobRun {
  */
 export function createScheduler(deps: { orm: Orm; warmer: Warmer; ledger: JobLedger; logger: Logger }, settings: JobSettings) {
   const runs: JobRun[] = [];
+  const running = new Set<string>();
+
+  const remember = (run: JobRun): JobRun => {
+    runs.push(run);
+    if (runs.length > 100) runs.shift();
+    return run;
+  };
 
   async function runJob(job: string, targets: WarmTarget[], tickAt: Date): Promise<JobRun> {
     const startedAt = new Date();
-    // One lock per job and scheduled minute; it outlives the tick, not the next one.
-    const tick = Math.floor(tickAt.getTime() / 60_000);
-    if (!(await deps.ledger.acquire(`${job}:${tick}`, 120_000))) {
-      const run = { job, startedAt, durationMs: 0, hospitals: 0, failures: 0, ran: false };
-      runs.push(run);
-      return run;
+    const skipped = { job, startedAt, durationMs: 0, hospitals: 0, failures: 0, ran: false };
+    // node-cron's noOverlap covers scheduled ticks; this also covers manual and invoked runs.
+    if (running.has(job)) return remember(skipped);
+    running.add(job);
+    try {
+      // One lock per job and scheduled second (cron ticks carry the slot time, the same in
+      // every process); it expires long after the tick.
+      const tick = Math.floor(tickAt.getTime() / 1000);
+      if (!(await deps.ledger.acquire(`${job}:${tick}`, 10 * 60_000))) {
+        deps.logger.debug({ job, tick }, 'another process took this warm tick');
+        return remember(skipped);
+      }
+      return remember(await warmAll(job, targets, startedAt));
+    } finally {
+      running.delete(job);
     }
+  }
+
+  async function warmAll(job: string, targets: WarmTarget[], startedAt: Date): Promise<JobRun> {
     const hospitals = await deps.orm.em.fork().find(Hospital, {}, { fields: ['id'], orderBy: { id: 'asc' } });
     let failures = 0;
     for (const { id } of hospitals) {
@@ -53,8 +72,6 @@ export function createScheduler(deps: { orm: Orm; warmer: Warmer; ledger: JobLed
       }
     }
     const run = { job, startedAt, durationMs: Math.round(Date.now() - startedAt.getTime()), hospitals: hospitals.length, failures, ran: true };
-    runs.push(run);
-    if (runs.length > 100) runs.shift();
     deps.logger.info(run, 'warm job finished');
     return run;
   }
