@@ -9,4 +9,5 @@ module.exports = {
   testTimeout: 60000,
   // Suites share PostgreSQL and Redis; running them one at a time keeps them independent.
   maxWorkers: 1,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
