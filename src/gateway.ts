@@ -21,6 +21,7 @@ import { createHttpServer } from './http/router';
 import { Hospital } from './modules/hospital/hospital.entity';
 import { createLogger, type Logger } from './observability/logger';
 import { seedDatabase } from './seed/seed';
+import { createUiRoutes, withPlayground } from './ui';
 import type { Options } from '@mikro-orm/core';
 import type { Plugin } from '@envelop/core';
 
@@ -84,9 +85,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
 
+  // Browser pages: the GraphiQL playground (a browser's GET /graphql) and the cache console (/admin).
+  const ui = createUiRoutes();
   const server = createHttpServer(
     {
-      '/graphql': createGraphQLHandler({ apollo, orm, tokens, cache, maxBodyBytes: MAX_BODY_BYTES }),
+      '/graphql': withPlayground(createGraphQLHandler({ apollo, orm, tokens, cache, maxBodyBytes: MAX_BODY_BYTES }), ui.playground),
+      ...ui.routes,
       '/health': healthRoute,
       '/ready': readyRoute(orm, () => ({ backend: store.backend, state: store.state() })),
       '/metrics': async (_req, res) => {
