@@ -8,7 +8,7 @@ import { createStore } from './cache/create-store';
 import { CacheInvalidationSubscriber } from './cache/invalidation.subscriber';
 import { createResponseCache, type ResponseCache } from './cache/response-cache';
 import { createApollo } from './graphql/apollo';
-import { createMemoryLedger, createRedisLedger } from './jobs/ledger';
+import { createMemoryLedger, createRedisLedger, type JobLedger } from './jobs/ledger';
 import { createRewarmer } from './jobs/rewarm';
 import { createScheduler } from './jobs/scheduler';
 import { createWarmer, type Warmer } from './jobs/warmer';
@@ -41,6 +41,8 @@ export interface Gateway {
   readonly logger: Logger;
   readonly cache: ResponseCache;
   readonly warmer: Warmer;
+  /** Warm runs and job locks, shared through Redis when there is one. */
+  readonly ledger: JobLedger;
   readonly scheduler: ReturnType<typeof createScheduler>;
   /** Listens on config.host:config.port (0 picks a free port) and returns the base URL. */
   listen(): Promise<string>;
@@ -65,7 +67,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   // The cache hears about every committed change through the ORM, whoever made it.
   const store = await createStore(config, logger);
-  const ledger = config.redisUrl ? createRedisLedger(config.redisUrl, config.cache.redisPrefix) : createMemoryLedger();
+  const ledger = config.redisUrl ? await createRedisLedger(config.redisUrl, config.cache.redisPrefix) : createMemoryLedger();
   // Late-bound: the admin resolvers need the warmer, which needs Apollo, which needs the schema.
   const services: { warmer?: Warmer; cache?: ResponseCache } = {};
   const schema = buildSchema([cacheAdminResolvers({ cache: () => services.cache as ResponseCache, ledger, warmer: () => services.warmer as Warmer })]);
@@ -109,6 +111,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     logger,
     cache,
     warmer,
+    ledger,
     scheduler,
     listen: () =>
       new Promise((resolve, reject) => {

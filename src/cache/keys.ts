@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface OperationRequest {
   query: string;
@@ -9,7 +9,9 @@ export interface OperationRequest {
 /**
  * The response key: the role class, the canonical operation text and its coerced variables
  * (src/cache/canonical.ts). The hospital is not in the hash: it is the key's scope (prefix).
+ * One-shot `crypto.hash` over the NUL-joined parts: the same digest as feeding the parts to a
+ * Hash object one by one, at about half the cost (no Hash object per request).
  */
 export function responseKey(roleClass: string, canonicalText: string, variables: string): string {
-  return createHash('sha256').update(roleClass).update('\0').update(canonicalText).update('\0').update(variables).digest('base64url');
+  return hash('sha256', `${roleClass}\0${canonicalText}\0${variables}`, 'base64url');
 }

@@ -24,20 +24,23 @@ const COLON = 0x3a;
  * `commandTimeout`) fires while the reply may already wait unread in the socket whenever our own
  * loop was busy for longer than `ms` (GC, a large answer, CPU load): every such stall looked like
  * a Redis outage (a warning, the cache off, a purge on "recovery"). Here a timer that fires late
- * gives Redis a fresh period (up to `LATE_CAP` periods in all), and one that fires on time first
+ * gives Redis a fresh period (at most `LATE_REARMS` times), and one that fires on time first
  * lets the loop read what has arrived (`setImmediate` runs after the I/O poll).
  */
-const LATE_CAP = 20;
+const LATE_REARMS = 3;
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const giveUpAt = Date.now() + ms * LATE_CAP;
+    let rearms = 0;
     const arm = () => {
       const due = Date.now() + ms;
       timer = setTimeout(() => {
-        const now = Date.now();
-        if (now - due > ms / 2 && now < giveUpAt) return arm();
+        const late = Date.now() - due;
+        if (late > ms / 2 && rearms < LATE_REARMS) {
+          rearms += 1;
+          return arm();
+        }
         setImmediate(() => {
           if (settled) return;
           settled = true;

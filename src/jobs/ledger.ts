@@ -40,10 +40,14 @@ export function createMemoryLedger(): JobLedger {
   };
 }
 
-/** Redis ledger; a failure answers "no record" / "no lock" rather than throwing. */
-export function createRedisLedger(url: string, prefix: string): JobLedger {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1000, lazyConnect: false });
+/**
+ * Redis ledger; a failure answers "no record" / "no lock" rather than throwing. It sends without
+ * an offline queue, so it is returned only once connected (or once the attempt failed).
+ */
+export async function createRedisLedger(url: string, prefix: string): Promise<JobLedger> {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1000, lazyConnect: true });
   redis.on('error', () => undefined);
+  await redis.connect().catch(() => undefined);
   const runsKey = (h: number) => `${prefix}{h${h}}:warm`;
   return {
     async record(h, target, run) {

@@ -8,20 +8,26 @@ import { join } from 'node:path';
  * Every process spawned here is also killed when the test process exits, whatever happened.
  */
 
-const live = new Set<ChildProcess>();
+/** Running children, and whether each leads a process group of its own. */
+const live = new Map<ChildProcess, boolean>();
+
+/** Signals a child, or its whole process group; false when it is already gone. */
+function send(child: ChildProcess, group: boolean, sig: NodeJS.Signals): boolean {
+  try {
+    if (group && child.pid !== undefined) process.kill(-child.pid, sig);
+    else return child.kill(sig);
+    return true;
+  } catch {
+    return false; // ESRCH: already gone
+  }
+}
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const child of live) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    for (const [child, group] of live) send(child, group, 'SIGKILL');
   });
 }
 
@@ -72,8 +78,9 @@ export interface ManagedProcess {
   exit(): Exit | null;
   /** Resolves with the first output line matching `pattern` (earlier output counts too). */
   waitForLine(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
+  /** To the process (or its whole group, for `group` spawns). */
   signal(sig: NodeJS.Signals): void;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+  /** SIGTERM, then SIGKILL (to the whole group) after `graceMs`; resolves once it has exited. */
   stop(graceMs?: number): Promise<Exit>;
 }
 
@@ -82,13 +89,19 @@ const OUTPUT_CAP = 1024 * 1024;
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Own process group, signalled as a whole: for launchers that run the real program as a child
+   * (`tsx` does), so a SIGKILL cannot leave that child behind.
+   */
+  group?: boolean;
 }
 
 export function spawnProcess(name: string, cmd: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
   installExitHook();
-  const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const group = options.group ?? false;
+  const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
   if (child.pid === undefined) throw new Error(`${name}: could not spawn ${cmd}`);
-  live.add(child);
+  live.set(child, group);
   let text = '';
   let exitInfo: Exit | null = null;
   const listeners = new Set<() => void>();
@@ -151,22 +164,27 @@ export function spawnProcess(name: string, cmd: string, args: string[], options:
       });
     },
     signal(sig) {
-      if (!exitInfo) child.kill(sig);
+      if (!exitInfo) send(child, group, sig);
     },
     async stop(graceMs = 5000) {
-      if (exitInfo) return exitInfo;
-      child.kill('SIGCONT'); // a stopped process would never handle SIGTERM
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const forced = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          if (!exitInfo) child.kill('SIGKILL');
-          resolve();
-        }, graceMs);
-      });
-      await Promise.race([exited, forced]);
-      clearTimeout(timer);
-      return exited;
+      if (!exitInfo) {
+        send(child, group, 'SIGCONT'); // a stopped process would never handle SIGTERM
+        // To the leader only: a launcher relays it to its child once (tsx does); the whole
+        // group would get it twice, and a second SIGTERM cuts a graceful shutdown short.
+        send(child, false, 'SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        const forced = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            if (!exitInfo) send(child, group, 'SIGKILL');
+            resolve();
+          }, graceMs);
+        });
+        await Promise.race([exited, forced]);
+        clearTimeout(timer);
+      }
+      const result = await exited;
+      if (group) send(child, group, 'SIGKILL'); // whatever of the group outlived its leader
+      return result;
     },
   };
   return proc;

@@ -1,21 +1,11 @@
 import type { ResponseCache } from '../../cache/response-cache';
-import { entityTags, rootTag } from '../../cache/dependencies';
+import { InvalidationPlanError, planInvalidation } from '../../cache/invalidation-plan';
 import { BadUserInputError } from '../../errors/errors';
 import { principalOf } from '../../graphql/context';
 import type { Resolvers } from '../../graphql/generated/resolvers-types';
 import type { JobLedger } from '../../jobs/ledger';
 import { WARM_TARGETS } from '../../jobs/hot-operations';
 import type { Warmer } from '../../jobs/warmer';
-import { parseId } from '../shared/order';
-
-/** Entities an admin may name, and the answers (root tags) standing for whole pages. */
-const ENTITY_TYPES = ['Patient', 'Ward', 'Tag', 'Admission', 'ClinicalEvent'];
-const ANSWER_TYPES: Record<string, string[]> = {
-  DashboardStats: ['dashboardStats'],
-  RecentPatients: ['recentPatients'],
-  WardMapping: ['wardMapping'],
-  WardFilters: ['wardFilters'],
-};
 
 export interface CacheAdminDeps {
   cache: () => ResponseCache;
@@ -70,21 +60,20 @@ export function cacheAdminResolvers(deps: CacheAdminDeps): Resolvers {
       invalidateCache: async (_, { entities }, ctx) => {
         const scope = principalOf(ctx).hospitalId;
         // Validate everything first: a bad entry refuses the whole call and changes nothing.
-        const plan = entities.map(({ typename, id }): { type?: string; tags?: string[] } => {
-          if (ANSWER_TYPES[typename]) return { tags: ANSWER_TYPES[typename].map(rootTag) };
-          if (!ENTITY_TYPES.includes(typename)) {
-            throw new BadUserInputError(`Unknown typename ${typename}; use one of ${[...ENTITY_TYPES, ...Object.keys(ANSWER_TYPES)].join(', ')}`, 'typename');
+        const plan = entities.map(({ typename, id }) => {
+          try {
+            return planInvalidation(typename, id);
+          } catch (err) {
+            if (err instanceof InvalidationPlanError) throw new BadUserInputError(err.message, err.field);
+            throw err;
           }
-          if (id == null) return { type: typename };
-          const rowId = parseId(id);
-          if (rowId === null) throw new BadUserInputError(`${id} is not a valid id`, 'id');
-          return { tags: entityTags(typename, rowId, 'all') };
         });
         let invalidated = 0;
         for (const step of plan) {
-          invalidated += step.type
-            ? await deps.cache().invalidation.invalidateType(scope, step.type)
-            : await deps.cache().invalidation.invalidate(scope, step.tags ?? []);
+          invalidated +=
+            step.kind === 'type'
+              ? await deps.cache().invalidation.invalidateType(scope, step.typename)
+              : await deps.cache().invalidation.invalidate(scope, step.tags);
         }
         return { invalidated };
       },
