@@ -24,6 +24,8 @@ export interface JobRun {
   failures: number;
   /** False when another process held this tick's lock, or this job was still running. */
   ran: boolean;
+  /** The scheduled tick (epoch seconds): the same in every process. */
+  tick: number;
 }
 
 /**
@@ -42,25 +44,27 @@ export function createScheduler(deps: { orm: Orm; warmer: Warmer; ledger: JobLed
 
   async function runJob(job: string, targets: WarmTarget[], tickAt: Date): Promise<JobRun> {
     const startedAt = new Date();
-    const skipped = { job, startedAt, durationMs: 0, hospitals: 0, failures: 0, ran: false };
+    const tick = Math.floor(tickAt.getTime() / 1000);
+    const skipped = { job, startedAt, durationMs: 0, hospitals: 0, failures: 0, ran: false, tick };
     // node-cron's noOverlap covers scheduled ticks; this also covers manual and invoked runs.
     if (running.has(job)) return remember(skipped);
     running.add(job);
     try {
       // One lock per job and scheduled second (cron ticks carry the slot time, the same in
       // every process); it expires long after the tick.
-      const tick = Math.floor(tickAt.getTime() / 1000);
       if (!(await deps.ledger.acquire(`${job}:${tick}`, 10 * 60_000))) {
         deps.logger.debug({ job, tick }, 'another process took this warm tick');
         return remember(skipped);
       }
-      return remember(await warmAll(job, targets, startedAt));
+      const run = remember({ ...(await warmAll(job, targets, startedAt)), tick });
+      deps.logger.info(run, 'warm job finished');
+      return run;
     } finally {
       running.delete(job);
     }
   }
 
-  async function warmAll(job: string, targets: WarmTarget[], startedAt: Date): Promise<JobRun> {
+  async function warmAll(job: string, targets: WarmTarget[], startedAt: Date): Promise<Omit<JobRun, 'tick'>> {
     const hospitals = await deps.orm.em.fork().find(Hospital, {}, { fields: ['id'], orderBy: { id: 'asc' } });
     let failures = 0;
     for (const { id } of hospitals) {
@@ -72,7 +76,6 @@ export function createScheduler(deps: { orm: Orm; warmer: Warmer; ledger: JobLed
       }
     }
     const run = { job, startedAt, durationMs: Math.round(Date.now() - startedAt.getTime()), hospitals: hospitals.length, failures, ran: true };
-    deps.logger.info(run, 'warm job finished');
     return run;
   }
 
