@@ -50,7 +50,6 @@ export interface Gateway {
 }
 
 export const DEMO_DATA = { hospitals: 2, wards: 6, patients: 400, events: 8, seed: 1 } as const;
-const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Builds everything from one validated config: ORM (migrated, demo data when empty and
@@ -75,7 +74,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   orm.em.getEventManager().registerSubscriber(new CacheInvalidationSubscriber(cache.invalidation));
 
   const tokens = createTokenService(config.jwtSecret);
-  const apollo = createApollo(createEnvelopGateway(schema, [...(options.envelopPlugins ?? []), cache.plugin()]), logger);
+  const apollo = createApollo(createEnvelopGateway(schema, [...(options.envelopPlugins ?? []), cache.plugin()]), logger, config.limits);
   await apollo.start();
 
   // Warming: on demand (admin), on schedule (cron), and shortly after writes evict hot answers.
@@ -91,7 +90,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const ui = createUiRoutes();
   const server = createHttpServer(
     {
-      '/graphql': withPlayground(createGraphQLHandler({ apollo, orm, tokens, cache, maxBodyBytes: MAX_BODY_BYTES }), ui.playground),
+      '/graphql': withPlayground(createGraphQLHandler({ apollo, orm, tokens, cache, maxBodyBytes: config.limits.maxBodyBytes }), ui.playground),
       ...ui.routes,
       '/health': healthRoute,
       '/ready': readyRoute(orm, () => ({ backend: store.backend, state: store.state() })),

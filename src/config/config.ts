@@ -36,6 +36,15 @@ export interface GatewayConfig {
     /** Re-warm evicted hot answers this long after the last write of a burst; 0: off. */
     rewarmDelayMs: number;
   };
+  /** Refusals of oversized or abusive requests. */
+  limits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxCost: number;
+    maxBodyBytes: number;
+    /** Schema introspection (the playground needs it). */
+    introspection: boolean;
+  };
   jobs: {
     enabled: boolean;
     /** node-cron expressions with seconds. */
@@ -78,6 +87,11 @@ const EnvSchema = z.object({
   CACHE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(5).max(5000).default(50),
   CACHE_REWARM_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
   WARM_JOBS: bool.default('true'),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(100_000),
+  GRAPHQL_INTROSPECTION: bool.optional(),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   WARM_DASHBOARD_CRON: z.string().refine((v) => cron.validate(v), 'not a valid cron expression').default('0 */5 * * * *'),
   WARM_WARDS_CRON: z.string().refine((v) => cron.validate(v), 'not a valid cron expression').default('30 2-59/5 * * * *'),
 });
@@ -102,14 +116,13 @@ export function parseDatabaseUrl(url: string | undefined, cwd = process.cwd()): 
 /** Reads and validates the environment; throws one ConfigError listing every wrong variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
+  const problems: string[] = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const ttlCheck = parseTtlOverrides(env.CACHE_TTL_OVERRIDES);
+  if (typeof ttlCheck === 'string') problems.push(`CACHE_TTL_OVERRIDES: ${ttlCheck}`);
+  if (!parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
-  const problems: string[] = [];
   if (!e.JWT_SECRET && e.NODE_ENV === 'production') problems.push('JWT_SECRET: required when NODE_ENV=production');
-  const ttlPerCoordinate = parseTtlOverrides(e.CACHE_TTL_OVERRIDES);
-  if (typeof ttlPerCoordinate === 'string') problems.push(`CACHE_TTL_OVERRIDES: ${ttlPerCoordinate}`);
+  const ttlPerCoordinate = ttlCheck;
   if (problems.length > 0 || typeof ttlPerCoordinate === 'string') throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
@@ -129,5 +142,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       rewarmDelayMs: e.CACHE_REWARM_DELAY_MS,
     },
     jobs: { enabled: e.WARM_JOBS, dashboardCron: e.WARM_DASHBOARD_CRON, wardCron: e.WARM_WARDS_CRON },
+    limits: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+    },
   };
 }

@@ -6,6 +6,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../observability/logger';
 import { ErrorCode } from '../errors/errors';
 import type { GraphQLContext } from './context';
+import { costLimitPlugin, limitRules, type QueryLimits } from './limits';
 
 /**
  * Errors the gateway raised on purpose (GraphQLError with a code) pass through; anything else
@@ -21,9 +22,13 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.InternalServerError } };
 }
 
-export function createApollo(gateway: GatewayInterface, logger: Logger): ApolloServer<GraphQLContext> {
+export function createApollo(gateway: GatewayInterface, logger: Logger, limits: QueryLimits & { introspection: boolean }): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
     gateway,
+    introspection: limits.introspection,
+    validationRules: limitRules(limits),
+    // One operation per request: a batch is refused with a 400 (GraphQL batching is off).
+    allowBatchedHttpRequests: false,
     // Auth is a bearer header only (no cookies), so a cross-site request carries no credentials:
     // CSRF prevention would only block the contract's plain `GET /graphql?query=…`.
     csrfPrevention: false,
@@ -31,6 +36,7 @@ export function createApollo(gateway: GatewayInterface, logger: Logger): ApolloS
     formatError,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      costLimitPlugin(limits),
       {
         async requestDidStart() {
           return {

@@ -1,6 +1,6 @@
 import { envelop, useEngine, useSchema, type Plugin } from '@envelop/core';
 import type { GatewayInterface, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
-import { execute, parse, printSchema, specifiedRules, subscribe, validate, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, parse, printSchema, specifiedRules, subscribe, validate, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from './context';
 
 /**
@@ -23,6 +23,12 @@ export function createEnvelopGateway(schema: GraphQLSchema, plugins: Plugin[]): 
       listener?.({ apiSchema: schema, coreSupergraphSdl: printSchema(schema) });
       return {
         executor: async (request) => {
+          // Apollo leaves an unknown or ambiguous operationName to the executor.
+          if (!request.operation) {
+            const name = request.request.operationName;
+            const message = name ? `Unknown operation named "${name}"` : 'Must provide operationName when the document has several operations';
+            return { errors: [new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } })] };
+          }
           const ctx = request.context as GraphQLContext;
           if (ctx.cache) {
             // Only queries are cached; a mutation must always run.
