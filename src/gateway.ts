@@ -120,10 +120,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
           resolve(`http://${config.host}:${port}`);
         });
       }),
+    /** Stops accepting, lets in-flight requests finish, stops the jobs, then closes every pool. */
     async close() {
       await scheduler.stop();
       rewarmer.close();
-      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections(); // keep-alive sockets with no request in flight
+        await closed;
+      }
       await apollo.stop();
       await orm.close(true);
       await store.close();

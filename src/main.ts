@@ -2,6 +2,8 @@ import { ConfigError, loadConfig } from './config/config';
 import { createGateway } from './gateway';
 import type { Role } from './auth/roles';
 
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const gateway = await createGateway(config);
@@ -24,8 +26,14 @@ async function main(): Promise<void> {
   }
 
   const stop = async (signal: string) => {
-    gateway.logger.info({ signal }, 'shutting down');
+    gateway.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    // Whatever still runs after 10 s (a stuck client, a hung pool) does not keep the process.
+    setTimeout(() => {
+      gateway.logger.error('shutdown took longer than 10 s; exiting anyway');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     await gateway.close();
+    gateway.logger.info('stopped');
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -114,7 +114,9 @@ export function parseDatabaseUrl(url: string | undefined, cwd = process.cwd()): 
 }
 
 /** Reads and validates the environment; throws one ConfigError listing every wrong variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  // `REDIS_URL=` (empty, as compose files and shells leave it) means unset.
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(env);
   const problems: string[] = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   const ttlCheck = parseTtlOverrides(env.CACHE_TTL_OVERRIDES);
