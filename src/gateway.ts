@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createTokenService, type TokenService } from './auth/tokens';
 import type { GatewayConfig } from './config/config';
 import { initORM, migrate, type Orm } from './db/orm';
@@ -20,6 +19,7 @@ import { healthRoute, readyRoute } from './http/health';
 import { createHttpServer } from './http/router';
 import { Hospital } from './modules/hospital/hospital.entity';
 import { createLogger, type Logger } from './observability/logger';
+import { createMetrics, type Metrics } from './observability/metrics';
 import { seedDatabase } from './seed/seed';
 import { createUiRoutes, withPlayground } from './ui';
 import type { Options } from '@mikro-orm/core';
@@ -40,6 +40,7 @@ export interface Gateway {
   readonly server: Server;
   readonly logger: Logger;
   readonly cache: ResponseCache;
+  readonly metrics: Metrics;
   readonly warmer: Warmer;
   /** Warm runs and job locks, shared through Redis when there is one. */
   readonly ledger: JobLedger;
@@ -65,12 +66,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
 
   // The cache hears about every committed change through the ORM, whoever made it.
-  const store = await createStore(config, logger);
+  const metrics = createMetrics();
+  const store = await createStore(config, logger, () => metrics.redisErrors.inc());
   const ledger = config.redisUrl ? await createRedisLedger(config.redisUrl, config.cache.redisPrefix) : createMemoryLedger();
   // Late-bound: the admin resolvers need the warmer, which needs Apollo, which needs the schema.
   const services: { warmer?: Warmer; cache?: ResponseCache } = {};
   const schema = buildSchema([cacheAdminResolvers({ cache: () => services.cache as ResponseCache, ledger, warmer: () => services.warmer as Warmer })]);
-  const cache = (services.cache = createResponseCache(store, config.cache, schema));
+  const cache = (services.cache = createResponseCache(store, config.cache, schema, (event, n) => metrics.cacheEvents.inc({ event }, n)));
   orm.em.getEventManager().registerSubscriber(new CacheInvalidationSubscriber(cache.invalidation));
 
   const tokens = createTokenService(config.jwtSecret);
@@ -78,13 +80,26 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   await apollo.start();
 
   // Warming: on demand (admin), on schedule (cron), and shortly after writes evict hot answers.
-  const warmer = (services.warmer = createWarmer({ apollo, orm, cache, ledger, logger }));
+  const warmer = (services.warmer = createWarmer({
+    apollo,
+    orm,
+    cache,
+    ledger,
+    logger,
+    onWarm: (r) => {
+      metrics.warmRuns.inc({ target: r.target, outcome: r.ok ? 'ok' : 'failed' });
+      metrics.warmDuration.observe({ target: r.target }, r.durationMs / 1000);
+    },
+  }));
   const rewarmer = createRewarmer(warmer, logger, config.cache.rewarmDelayMs);
   cache.onInvalidated((scope) => rewarmer.schedule(scope));
   const scheduler = createScheduler({ orm, warmer, ledger, logger }, config.jobs);
 
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
+  // Scrape-time values: the store is asked only when Prometheus asks.
+  metrics.bindCache({
+    up: () => store.state() === 'up',
+    entries: async () => (await Promise.all(cache.scopes().map((scope) => store.entries(scope)))).reduce((a, b) => a + b, 0),
+  });
 
   // Browser pages: the GraphiQL playground (a browser's GET /graphql) and the cache console (/admin).
   const ui = createUiRoutes();
@@ -95,8 +110,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       '/health': healthRoute,
       '/ready': readyRoute(orm, () => ({ backend: store.backend, state: store.state() })),
       '/metrics': async (_req, res) => {
-        res.writeHead(200, { 'content-type': metrics.contentType });
-        res.end(await metrics.metrics());
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
       },
     },
     logger,
@@ -109,6 +124,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     server,
     logger,
     cache,
+    metrics,
     warmer,
     ledger,
     scheduler,

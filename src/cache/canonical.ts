@@ -7,6 +7,7 @@ import {
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { ROOT_FIELD_ROLES } from '../auth/policy';
@@ -17,7 +18,7 @@ export interface CanonicalOperation {
   /** The selected query and the fragments it uses, printed: comments, spacing and unrelated
    * operations of the document do not change it. */
   text: string;
-  operation: import('graphql').OperationDefinitionNode;
+  operation: OperationDefinitionNode;
   /** The highest role any of its root fields needs. */
   requiredRole: Role;
 }
@@ -34,16 +35,18 @@ function usedFragments(doc: DocumentNode, set: SelectionSetNode, into: Map<strin
   }
 }
 
-function rootFieldRole(set: SelectionSetNode, doc: DocumentNode, role: Role): Role {
+function rootFieldRole(set: SelectionSetNode, doc: DocumentNode, role: Role, seen = new Set<string>()): Role {
   let needed = role;
   for (const sel of set.selections) {
     if (sel.kind === Kind.FIELD) {
       const r = sel.name.value.startsWith('__') ? 'viewer' : (ROOT_FIELD_ROLES.Query[sel.name.value] ?? 'admin');
       if (!hasRole(needed, r)) needed = r;
-    } else if (sel.kind === Kind.INLINE_FRAGMENT) needed = rootFieldRole(sel.selectionSet, doc, needed);
-    else {
+    } else if (sel.kind === Kind.INLINE_FRAGMENT) needed = rootFieldRole(sel.selectionSet, doc, needed, seen);
+    else if (!seen.has(sel.name.value)) {
+      // A fragment cycle is invalid (Apollo's validation says so); here it just must not recurse.
+      seen.add(sel.name.value);
       const frag = doc.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === sel.name.value);
-      if (frag && frag.kind === Kind.FRAGMENT_DEFINITION) needed = rootFieldRole(frag.selectionSet, doc, needed);
+      if (frag && frag.kind === Kind.FRAGMENT_DEFINITION) needed = rootFieldRole(frag.selectionSet, doc, needed, seen);
     }
   }
   return needed;
@@ -55,16 +58,20 @@ function rootFieldRole(set: SelectionSetNode, doc: DocumentNode, role: Role): Ro
  * Variables are coerced with the operation's defaults, so `{}` and `{"recentLimit":30}` share
  * an answer. Returns null for anything that is not a single, valid-looking query.
  */
+const MAX_MEMO_TEXT = 16 * 1024;
+
 export function createCanonicalizer(schema: GraphQLSchema, maxDocuments = 2000) {
   const memo = new Map<string, CanonicalOperation | null>();
 
   function analyse(query: string, operationName: string | null | undefined): CanonicalOperation | null {
-    let doc: DocumentNode;
     try {
-      doc = parse(query, { noLocation: true });
+      return analyseParsed(parse(query, { noLocation: true }), operationName);
     } catch {
-      return null;
+      return null; // not cacheable; Apollo answers whatever is wrong with it
     }
+  }
+
+  function analyseParsed(doc: DocumentNode, operationName: string | null | undefined): CanonicalOperation | null {
     const op = getOperationAST(doc, operationName);
     if (!op || op.operation !== 'query') return null;
     const fragments = new Map<string, FragmentDefinitionNode>();
@@ -78,8 +85,11 @@ export function createCanonicalizer(schema: GraphQLSchema, maxDocuments = 2000) 
     let found = memo.get(memoKey);
     if (found === undefined) {
       found = analyse(op.query, op.operationName);
-      if (memo.size >= maxDocuments) memo.delete(memo.keys().next().value as string);
-      memo.set(memoKey, found);
+      // Only documents of a dashboard's size are remembered: the memo stays small whatever is sent.
+      if (op.query.length <= MAX_MEMO_TEXT) {
+        if (memo.size >= maxDocuments) memo.delete(memo.keys().next().value as string);
+        memo.set(memoKey, found);
+      }
     }
     if (!found) return null;
     const coerced = getVariableValues(schema, found.operation.variableDefinitions ?? [], op.variables ?? {});

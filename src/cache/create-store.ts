@@ -5,12 +5,13 @@ import { createRedisStore } from './redis-store';
 import type { ResponseStore } from './store';
 
 /** REDIS_URL set: the shared Redis store; otherwise the in-process one. */
-export function createStore(config: GatewayConfig, logger: Logger): Promise<ResponseStore> {
+export function createStore(config: GatewayConfig, logger: Logger, onRedisError?: () => void): Promise<ResponseStore> {
   if (!config.redisUrl) return Promise.resolve(createMemoryStore());
   return createRedisStore({
     url: config.redisUrl,
     prefix: config.cache.redisPrefix,
     commandTimeoutMs: config.cache.redisTimeoutMs,
     logger,
+    onError: onRedisError,
   });
 }

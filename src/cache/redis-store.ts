@@ -14,6 +14,8 @@ export interface RedisStoreOptions {
   /** While degraded, how often Redis is probed. Default 250 ms. */
   probeIntervalMs?: number;
   logger: Logger;
+  /** Every failed or timed-out command, for metrics. */
+  onError?: () => void;
 }
 
 const COLON = 0x3a;
@@ -149,6 +151,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
       return await within(op(), timeoutMs);
     } catch (err) {
       onFail?.();
+      options.onError?.();
       fail(err);
       return fallback;
     }

@@ -36,6 +36,8 @@ export interface ResponseCache {
   readonly counters: CacheCounters;
   /** One hospital's counters (for its admin's cacheStats). */
   countersFor(scope: number): CacheCounters;
+  /** The hospitals this process has cached or invalidated for. */
+  scopes(): number[];
   /** The key a principal's request is cached under. */
   keyFor(principal: Principal, op: OperationRequest): string | null;
   /** Called after every delivered invalidation (the warmer re-warms from here). */
@@ -53,7 +55,22 @@ export interface CacheAwareContext {
   cache?: RequestCacheScope | null;
 }
 
-export function createResponseCache(store: ResponseStore, settings: CacheSettings, schema: GraphQLSchema): ResponseCache {
+const EVENT_OF: Record<keyof CacheCounters, string> = {
+  hits: 'hit',
+  misses: 'miss',
+  stores: 'store',
+  staleSkips: 'stale_skip',
+  invalidations: 'invalidation',
+  invalidatedResponses: 'invalidated',
+};
+
+export function createResponseCache(
+  store: ResponseStore,
+  settings: CacheSettings,
+  schema: GraphQLSchema,
+  /** Every counted event, for metrics. */
+  onEvent: (event: string, n: number) => void = () => undefined,
+): ResponseCache {
   const canonical = createCanonicalizer(schema);
 
   /**
@@ -78,6 +95,7 @@ export function createResponseCache(store: ResponseStore, settings: CacheSetting
   const count = (scope: number, field: keyof CacheCounters, n = 1) => {
     counters[field] += n;
     countersFor(scope)[field] += n;
+    onEvent(EVENT_OF[field], n);
   };
 
   async function counted(scope: number, removed: Promise<number>): Promise<number> {
@@ -92,6 +110,7 @@ export function createResponseCache(store: ResponseStore, settings: CacheSetting
     store,
     counters,
     countersFor,
+    scopes: () => [...perScope.keys()],
     keyFor,
     onInvalidated: (listener) => void listeners.push(listener),
 

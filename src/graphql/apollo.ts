@@ -29,6 +29,8 @@ export function createApollo(gateway: GatewayInterface, logger: Logger, limits: 
     validationRules: limitRules(limits),
     // One operation per request: a batch is refused with a 400 (GraphQL batching is off).
     allowBatchedHttpRequests: false,
+    // The contract's clients send whole documents; no persisted-query protocol to abuse.
+    persistedQueries: false,
     // Auth is a bearer header only (no cookies), so a cross-site request carries no credentials:
     // CSRF prevention would only block the contract's plain `GET /graphql?query=…`.
     csrfPrevention: false,

@@ -27,6 +27,8 @@ export interface WarmerDeps {
   cache: ResponseCache;
   ledger: JobLedger;
   logger: Logger;
+  /** Every warm result, for metrics. */
+  onWarm?: (result: WarmResult) => void;
 }
 
 /**
@@ -78,6 +80,7 @@ export function createWarmer(deps: WarmerDeps): Warmer {
     const result: WarmResult = { target, ok: error === null, durationMs: Math.round(performance.now() - started), error };
     const record: WarmRecord = { at: new Date().toISOString(), ok: result.ok, durationMs: result.durationMs, error };
     await deps.ledger.record(hospitalId, target, record);
+    deps.onWarm?.(result);
     if (error) deps.logger.warn({ hospitalId, target, error }, 'warm failed; the previous cached answer stays');
     else deps.logger.debug({ hospitalId, target, durationMs: result.durationMs }, 'warmed');
     return result;

@@ -1,0 +1,81 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, one registry per gateway (two gateways in one test process
+ * do not share counters). Names follow Prometheus conventions: `_total` counters, `_seconds`.
+ */
+export interface CacheSources {
+  up(): boolean;
+  entries(): Promise<number>;
+}
+
+export function createMetrics() {
+  const registry = new Registry();
+  // Read at scrape time; bound once the cache exists (see bindCache).
+  let sources: CacheSources = { up: () => false, entries: async () => 0 };
+  collectDefaultMetrics({ register: registry, prefix: 'wardcache_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'wardcache_requests_total',
+      help: 'GraphQL requests by operation, outcome (ok, error, refused) and cache (hit, miss, none)',
+      labelNames: ['operation', 'outcome', 'cache'] as const,
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'wardcache_request_duration_seconds',
+      help: 'GraphQL request latency by operation and cache outcome',
+      labelNames: ['operation', 'cache'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    sqlPerRequest: new Histogram({
+      name: 'wardcache_sql_statements_per_request',
+      help: 'SQL statements one GraphQL request sent to the database',
+      buckets: [0, 1, 2, 3, 4, 6, 8, 12, 20, 50],
+      registers,
+    }),
+    cacheEvents: new Counter({
+      name: 'wardcache_cache_events_total',
+      help: 'Response cache events: hit, miss, store, stale_skip (a write landed during the miss), invalidation, invalidated (answers removed)',
+      labelNames: ['event'] as const,
+      registers,
+    }),
+    cacheEntries: new Gauge({
+      name: 'wardcache_cache_entries',
+      help: 'Cached answers of the hospitals this process has seen',
+      registers,
+      async collect() {
+        this.set(await sources.entries());
+      },
+    }),
+    cacheUp: new Gauge({
+      name: 'wardcache_cache_store_up',
+      help: '1 while the cache store answers, 0 while degraded (answering from the database)',
+      registers,
+      collect() {
+        this.set(sources.up() ? 1 : 0);
+      },
+    }),
+    bindCache(next: CacheSources) {
+      sources = next;
+    },
+    redisErrors: new Counter({ name: 'wardcache_redis_errors_total', help: 'Redis commands that failed or timed out', registers }),
+    warmRuns: new Counter({
+      name: 'wardcache_warm_runs_total',
+      help: 'Warms of a hot answer by target and outcome (ok, failed)',
+      labelNames: ['target', 'outcome'] as const,
+      registers,
+    }),
+    warmDuration: new Histogram({
+      name: 'wardcache_warm_duration_seconds',
+      help: 'Time to recompute and store one hot answer',
+      labelNames: ['target'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
