@@ -5,6 +5,8 @@ interface Entry {
   scope: number;
   body: Buffer;
   storedAt: number;
+  freshUntil: number;
+  /** freshUntil plus the stale-copy window. */
   expiresAt: number;
   tags: readonly string[];
 }
@@ -12,6 +14,8 @@ interface Entry {
 export interface MemoryStoreOptions {
   /** Upper bound on stored bytes; the least recently stored entries go first. Default 256 MiB. */
   maxBytes?: number;
+  /** How long an expired answer is kept as a stale copy (for database outages). Default 0. */
+  retainStaleMs?: number;
   now?: () => number;
 }
 
@@ -22,6 +26,7 @@ export interface MemoryStoreOptions {
 export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseStore {
   const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
   const now = options.now ?? Date.now;
+  const retainStaleMs = options.retainStaleMs ?? 0;
   const entries = new Map<string, Entry>();
   const byTag = new Map<string, Set<string>>(); // `${scope}|${tag}` → entry keys
   const byType = new Map<string, Set<string>>(); // `${scope}|${type}` → tags
@@ -70,9 +75,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
     async lookup(scope, key): Promise<Lookup> {
       const k = entryKey(scope, key);
       const e = entries.get(k);
-      if (e && e.expiresAt > now()) return { hit: { body: e.body, storedAt: e.storedAt } };
-      if (e) drop(k);
-      return { hit: null, fence: String(epochs.get(scope) ?? 0) };
+      const t = now();
+      const fence = String(epochs.get(scope) ?? 0);
+      if (!e) return { hit: null, fence };
+      const copy = { body: e.body, storedAt: e.storedAt, freshUntil: e.freshUntil };
+      if (e.freshUntil > t) return { hit: copy };
+      if (e.expiresAt > t) return { hit: null, fence, stale: copy };
+      drop(k);
+      return { hit: null, fence };
     },
 
     async fence(scope) {
@@ -85,7 +95,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
       const k = entryKey(scope, key);
       drop(k);
       const t = now();
-      entries.set(k, { scope, body, storedAt: t, expiresAt: t + ttlMs, tags });
+      entries.set(k, { scope, body, storedAt: t, freshUntil: t + ttlMs, expiresAt: t + ttlMs + retainStaleMs, tags });
       bytes += body.length;
       for (const tag of tags) {
         index(byTag, `${scope}|${tag}`, k);
@@ -127,7 +137,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
     async entries(scope) {
       const t = now();
       let n = 0;
-      for (const e of entries.values()) if (e.scope === scope && e.expiresAt > t) n += 1;
+      for (const e of entries.values()) if (e.scope === scope && e.freshUntil > t) n += 1;
       return n;
     },
 

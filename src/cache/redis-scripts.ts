@@ -71,9 +71,10 @@ redis.call('DEL', KEYS[2])
 return removed
 `;
 
-// KEYS: 1 all-index. Live entries by Redis' clock.
+// KEYS: 1 all-index. ARGV: 1 stale-copy window (ms). Fresh entries by Redis' clock (index
+// scores are the physical expiry, which is the fresh expiry plus that window).
 export const ENTRIES_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+return redis.call('ZCOUNT', KEYS[1], '(' .. (now + tonumber(ARGV[1])), '+inf')
 `;

@@ -16,6 +16,15 @@ export interface RedisStoreOptions {
   logger: Logger;
   /** Every failed or timed-out command, for metrics. */
   onError?: () => void;
+  /** How long an expired answer is kept as a stale copy (for database outages). Default 0. */
+  retainStaleMs?: number;
+}
+
+/** Value layout: `<storedAt>:<freshUntil>:<body>`. */
+function decode(value: Buffer): { storedAt: number; freshUntil: number; body: Buffer } {
+  const a = value.indexOf(COLON);
+  const b = value.indexOf(COLON, a + 1);
+  return { storedAt: Number(value.subarray(0, a).toString()), freshUntil: Number(value.subarray(a + 1, b).toString()), body: value.subarray(b + 1) };
 }
 
 const COLON = 0x3a;
@@ -77,6 +86,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
  */
 export async function createRedisStore(options: RedisStoreOptions): Promise<ResponseStore> {
   const prefix = options.prefix ?? 'wardcache:';
+  const retainStaleMs = options.retainStaleMs ?? 0;
   const { logger } = options;
   const timeoutMs = options.commandTimeoutMs ?? 50;
   const redis = new Redis(options.url, {
@@ -172,8 +182,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
         const [value, epoch] = await redis.mgetBuffer(`${k(scope)}r:${key}`, `${k(scope)}e`);
         const fence = epoch ? epoch.toString() : '0';
         if (!value) return { hit: null, fence };
-        const colon = value.indexOf(COLON);
-        return { hit: { storedAt: Number(value.subarray(0, colon).toString()), body: value.subarray(colon + 1) } };
+        const found = decode(value);
+        return found.freshUntil > Date.now() ? { hit: found } : { hit: null, fence, stale: found };
       }),
 
     fence: (scope) => guarded<Fence>(null, async () => (await redis.get(`${k(scope)}e`)) ?? '0'),
@@ -183,8 +193,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
       return guarded<StoreOutcome>('skipped', async () => {
         const keys = [`${k(scope)}e`, `${k(scope)}r:${key}`, `${k(scope)}a`];
         for (const tag of tags) keys.push(`${k(scope)}t:${tag}`, `${k(scope)}y:${tagType(tag)}`);
-        const value = Buffer.concat([Buffer.from(`${Date.now()}:`), body]);
-        return (await script(STORE_SCRIPT, keys, [fence, Math.max(1, Math.round(ttlMs)), value])) === 1 ? 'stored' : 'stale';
+        const now = Date.now();
+        const value = Buffer.concat([Buffer.from(`${now}:${now + ttlMs}:`), body]);
+        const physicalTtl = Math.max(1, Math.round(ttlMs + retainStaleMs));
+        return (await script(STORE_SCRIPT, keys, [fence, physicalTtl, value])) === 1 ? 'stored' : 'stale';
       });
     },
 
@@ -215,7 +227,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
         return m ? Number(m[1]) : null;
       }),
 
-    entries: (scope) => guarded(0, () => script(ENTRIES_SCRIPT, [`${k(scope)}a`])),
+    entries: (scope) => guarded(0, () => script(ENTRIES_SCRIPT, [`${k(scope)}a`], [retainStaleMs])),
 
     async close() {
       closed = true;

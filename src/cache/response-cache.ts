@@ -21,6 +21,8 @@ export interface RequestCacheScope {
   key: string;
   /** From the lookup on the HTTP fast path (or a warm); undefined when no lookup ran yet. */
   fence?: Fence;
+  /** An expired copy of the answer, served only if the database cannot answer. */
+  stale?: StoredResponse;
   /** What became of the answer (set once the store call finished). */
   stored?: 'stored' | 'stale' | 'skipped';
   cacheable: boolean;
@@ -124,6 +126,7 @@ export function createResponseCache(
         return { hit: found.hit };
       }
       scope.fence = found.fence;
+      scope.stale = found.stale;
       return { hit: null, scope };
     },
 

@@ -12,12 +12,18 @@ export interface StoredResponse {
   body: Buffer;
   /** Epoch ms when it was stored (for `extensions.cache.ageMs`). */
   storedAt: number;
+  /** Epoch ms until which it is served as a hit; after that it is kept only as a stale copy. */
+  freshUntil: number;
 }
 
 /** Opaque token from a miss; null means "do not store" (the store is degraded). */
 export type Fence = string | null;
 
-export type Lookup = { hit: StoredResponse; fence?: undefined } | { hit: null; fence: Fence };
+/**
+ * A miss may carry the stale copy of an expired answer: served only when the database cannot
+ * answer ("serve stale on error"). Invalidated answers are deleted, never kept as stale copies.
+ */
+export type Lookup = { hit: StoredResponse; fence?: undefined } | { hit: null; fence: Fence; stale?: StoredResponse };
 
 export type StoreOutcome = 'stored' | 'stale' | 'skipped';
 

@@ -35,6 +35,8 @@ export interface GatewayConfig {
     redisTimeoutMs: number;
     /** Re-warm evicted hot answers this long after the last write of a burst; 0: off. */
     rewarmDelayMs: number;
+    /** How long an expired answer is kept to be served, flagged stale, while the database is down. */
+    staleMs: number;
   };
   /** Refusals of oversized or abusive requests. */
   limits: {
@@ -86,6 +88,7 @@ const EnvSchema = z.object({
   CACHE_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/, 'letters, digits, : _ - only').default('wardcache:'),
   CACHE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(5).max(5000).default(50),
   CACHE_REWARM_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
+  CACHE_STALE_SECONDS: z.coerce.number().int().min(0).max(7 * 86400).default(3600),
   WARM_JOBS: bool.default('true'),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
@@ -142,6 +145,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): GatewayConf
       redisPrefix: e.CACHE_REDIS_PREFIX,
       redisTimeoutMs: e.CACHE_REDIS_TIMEOUT_MS,
       rewarmDelayMs: e.CACHE_REWARM_DELAY_MS,
+      staleMs: e.CACHE_STALE_SECONDS * 1000,
     },
     jobs: { enabled: e.WARM_JOBS, dashboardCron: e.WARM_DASHBOARD_CRON, wardCron: e.WARM_WARDS_CRON },
     limits: {

@@ -61,7 +61,10 @@ export async function initORM(db: DatabaseConfig, overrides: Partial<Options> = 
     ...common,
     driver: PostgreSqlDriver,
     clientUrl: db.url,
-    pool: { min: 0, max: 10 },
+    // Fail fast when PostgreSQL is down or hung, so reads can fall back to stale cached copies
+    // and writes answer "unavailable" instead of hanging; the pool reconnects by itself.
+    pool: { min: 0, max: 10, acquireTimeoutMillis: 5000 },
+    driverOptions: { connection: { connectionTimeoutMillis: 3000 } },
     ...overrides,
   } as Options);
 }

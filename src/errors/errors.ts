@@ -7,6 +7,7 @@ export enum ErrorCode {
   BadUserInput = 'BAD_USER_INPUT',
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -39,5 +40,14 @@ export class NotFoundError extends GraphQLError {
 export class ConflictError extends GraphQLError {
   constructor(message: string) {
     super(message, { extensions: { code: ErrorCode.Conflict } });
+  }
+}
+
+/** The database did not answer: nothing was changed, and the client may retry. */
+export class DatabaseUnavailableError extends GraphQLError {
+  constructor(requestId: string) {
+    super(`The database is unavailable; nothing was changed. Retry shortly (request ${requestId}).`, {
+      extensions: { code: ErrorCode.ServiceUnavailable, requestId },
+    });
   }
 }

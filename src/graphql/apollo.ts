@@ -4,7 +4,8 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../observability/logger';
-import { ErrorCode } from '../errors/errors';
+import { isDatabaseUnavailable } from '../db/availability';
+import { DatabaseUnavailableError, ErrorCode } from '../errors/errors';
 import type { GraphQLContext } from './context';
 import { costLimitPlugin, limitRules, type QueryLimits } from './limits';
 
@@ -42,16 +43,28 @@ export function createApollo(gateway: GatewayInterface, logger: Logger, limits: 
       {
         async requestDidStart() {
           return {
-            // Every answer says whether it came from the cache (contract: extensions.cache).
             async willSendResponse({ response, contextValue }) {
               if (response.body.kind !== 'single') return;
               const result = response.body.singleResult;
+              // Every answer says whether it came from the cache (contract: extensions.cache).
               result.extensions = { ...result.extensions, cache: contextValue.cache?.outcome ?? { hit: false, ageMs: 0 } };
+              // A masked internal error carries the request id the logs have; a database outage says so.
+              result.errors = result.errors?.map((e) =>
+                e.extensions?.code !== ErrorCode.InternalServerError
+                  ? e
+                  : contextValue.signals.databaseUnavailable
+                    ? { ...e, message: new DatabaseUnavailableError(contextValue.requestId).message, extensions: { code: ErrorCode.ServiceUnavailable, requestId: contextValue.requestId } }
+                    : { ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } },
+              );
             },
             async didEncounterErrors({ errors, contextValue }) {
               for (const err of errors) {
                 const original = unwrapResolverError(err);
-                if (!(original instanceof GraphQLError)) {
+                if (original instanceof GraphQLError) continue;
+                if (isDatabaseUnavailable(original)) {
+                  contextValue.signals.databaseUnavailable = true;
+                  logger.warn({ err: (original as Error).message, requestId: contextValue.requestId }, 'database unavailable');
+                } else {
                   logger.error({ err: original, requestId: contextValue.requestId }, 'internal error while executing an operation');
                 }
               }

@@ -12,11 +12,16 @@ export interface GraphQLContext {
   loaders: Loaders;
   /** The response cache's view of this request; null when it may not be cached (no valid token). */
   cache: RequestCacheScope | null;
+  /**
+   * What the request learnt on its way, read by the HTTP layer afterwards. An object, because
+   * Apollo hands resolvers and plugins a shallow copy of the context.
+   */
+  signals: { databaseUnavailable: boolean };
 }
 
 export function createContext(args: { requestId: string; em: Em; auth: VerifyResult; cache: RequestCacheScope | null }): GraphQLContext {
   const hospitalId = args.auth.ok ? args.auth.principal.hospitalId : 0;
-  return { ...args, loaders: createLoaders(args.em, hospitalId) };
+  return { ...args, loaders: createLoaders(args.em, hospitalId), signals: { databaseUnavailable: false } };
 }
 
 /**

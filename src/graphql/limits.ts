@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, isListType, isNonNullType, type GraphQLOutputType, type ValidationContext, type ValidationRule } from 'graphql';
+import { GraphQLError, isListType, Kind, isNonNullType, type GraphQLOutputType, type ValidationContext, type ValidationRule } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { ErrorCode } from '../errors/errors';
 import type { GraphQLContext } from './context';
@@ -54,7 +54,9 @@ export function costLimitPlugin(limits: QueryLimits): ApolloServerPlugin<GraphQL
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema, operationName }) {
+        async didResolveOperation({ request, document, schema, operationName, operation }) {
+          // Introspection (the playground's schema query) is bounded by the schema, not by data.
+          if (operation?.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'))) return;
           let cost: number;
           try {
             cost = getComplexity({

@@ -7,7 +7,8 @@ import type { StoredResponse } from '../cache/store';
 import type { Orm } from '../db/orm';
 import { createContext, type GraphQLContext } from '../graphql/context';
 import { HttpError, parseJsonBody, readBody } from './body';
-import { looksLikeMutation, operationOf } from './operation';
+import type { OperationRequest } from '../cache/keys';
+import { createOperationMemo, looksLikeMutation, operationOf } from './operation';
 
 export interface GraphQLHandlerDeps {
   apollo: ApolloServer<GraphQLContext>;
@@ -39,8 +40,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * as a flat array straight to writeHead: no header object to build and merge (the suffix is
  * ASCII, so its length in bytes is its length in characters).
  */
-function sendHit(res: ServerResponse, hit: StoredResponse, requestId: string): void {
-  const suffix = `,"extensions":{"cache":{"hit":true,"ageMs":${Math.max(0, Date.now() - hit.storedAt)}}}}`;
+function sendHit(res: ServerResponse, hit: StoredResponse, requestId: string, stale = false): void {
+  const suffix = `,"extensions":{"cache":{"hit":true,"ageMs":${Math.max(0, Date.now() - hit.storedAt)}${stale ? ',"stale":true' : ''}}}}`;
   const length = hit.body.length - 1 + suffix.length;
   res.writeHead(200, ['content-type', JSON_TYPE, 'content-length', String(length), 'x-request-id', requestId]);
   res.cork();
@@ -51,14 +52,24 @@ function sendHit(res: ServerResponse, hit: StoredResponse, requestId: string): v
 /**
  * POST and GET /graphql, top to bottom: body → token → cache lookup (a hit is answered here,
  * without parsing the document) → Apollo (parse, validate, execute through envelop, which
- * stores the miss) → response. The request id goes back in `x-request-id`.
+ * stores the miss) → response. The request id goes back in `x-request-id`. A POST body seen
+ * before (same bytes and Content-Type) is not parsed again for the lookup (createOperationMemo).
  */
 export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
+  const memo = createOperationMemo();
   return async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
     const requestId = String(req.headers['x-request-id'] ?? '') || randomUUID();
+    let raw: Buffer | undefined;
     let body: unknown;
+    let memoKey: string | null = null;
+    let known: OperationRequest | undefined; // this body's operation, parsed for an earlier request
     try {
-      body = req.method === 'POST' ? parseJsonBody(req, await readBody(req, deps.maxBodyBytes)) : undefined;
+      if (req.method === 'POST') {
+        raw = await readBody(req, deps.maxBodyBytes);
+        memoKey = deps.cache ? memo.keyOf(req.headers['content-type'], raw) : null;
+        known = memoKey === null ? undefined : memo.get(memoKey);
+        if (!known) body = parseJsonBody(req, raw);
+      }
     } catch (err) {
       if (err instanceof HttpError) {
         res.setHeader('x-request-id', requestId);
@@ -70,8 +81,9 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     const auth = await deps.tokens.verifyHeader(req.headers.authorization);
 
     let cache: RequestCacheScope | null = null;
-    const op = auth.ok && deps.cache ? operationOf(req.method, body, search) : null;
+    const op = auth.ok && deps.cache ? (known ?? operationOf(req.method, body, search)) : null;
     if (auth.ok && deps.cache && op && !looksLikeMutation(op.query)) {
+      if (!known && memoKey !== null) memo.remember(memoKey, op);
       const found = await deps.cache.lookup(auth.principal, op);
       if (found.hit) {
         sendHit(res, found.hit, requestId);
@@ -80,11 +92,19 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       cache = found.scope; // null: not a cacheable query (Apollo will say why, if anything is wrong)
     }
 
+    if (known) body = parseJsonBody(req, raw as Buffer); // Apollo's own copy, never the shared one
     res.setHeader('x-request-id', requestId);
+    let ctx: GraphQLContext | undefined;
     const response = await deps.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search, body },
-      context: async () => createContext({ requestId, em: deps.orm.em.fork() as GraphQLContext['em'], auth, cache }),
+      context: async () => (ctx = createContext({ requestId, em: deps.orm.em.fork() as GraphQLContext['em'], auth, cache })),
     });
+    // Serve stale on error: the database did not answer, but an expired copy of this very
+    // answer is at hand (never one a write invalidated: those are deleted).
+    if (ctx?.signals.databaseUnavailable && cache?.stale) {
+      sendHit(res, cache.stale, requestId, true);
+      return;
+    }
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

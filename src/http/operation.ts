@@ -37,3 +37,40 @@ export function operationOf(method: string | undefined, body: unknown, search: s
 export function looksLikeMutation(query: string): boolean {
   return /^\s*mutation\b/.test(query);
 }
+
+/** Bodies longer than this are parsed every time; with MEMO_ENTRIES that bounds the memo to ~8 MB. */
+const MEMO_MAX_BYTES = 8_192;
+const MEMO_ENTRIES = 1_000;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * The operations of recently seen POST bodies. Dashboards send the same few bodies over and
+ * over, and what parseJsonBody + operationOf make of a body depends only on its bytes and its
+ * Content-Type, so both together are the memo key: a repeated request skips decoding and
+ * JSON.parse on its way to the cache lookup. Entries are frozen copies shared by requests, so
+ * they serve the lookup only; Apollo always gets a body parsed for its own request. Only
+ * authenticated requests with a cacheable query add entries, and the memo is bounded (it
+ * starts over when full). It decides nothing: auth, scoping and the store lookup still run
+ * for every request.
+ */
+export function createOperationMemo() {
+  const ops = new Map<string, OperationRequest>();
+  return {
+    /** The memo key of a POST body, or null when it is too large to keep. */
+    keyOf(contentType: string | undefined, raw: Buffer): string | null {
+      return raw.length > MEMO_MAX_BYTES ? null : `${contentType ?? ''}\n${raw.toString('latin1')}`;
+    },
+    get: (key: string): OperationRequest | undefined => ops.get(key),
+    remember(key: string, op: OperationRequest): void {
+      if (ops.size >= MEMO_ENTRIES) ops.clear();
+      ops.set(key, deepFreeze(structuredClone(op)));
+    },
+  };
+}
