@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTokenService, type TokenService } from './auth/tokens';
@@ -20,6 +21,8 @@ import { createHttpServer } from './http/router';
 import { Hospital } from './modules/hospital/hospital.entity';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
+import { createRequestObserver } from './observability/request-log';
+import { loadContractOperations } from './contract/operations';
 import { seedDatabase } from './seed/seed';
 import { createUiRoutes, withPlayground } from './ui';
 import type { Options } from '@mikro-orm/core';
@@ -58,7 +61,17 @@ export const DEMO_DATA = { hospitals: 2, wards: 6, patients: 400, events: 8, see
  */
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const orm = await initORM(config.database, options.ormOverrides);
+  // SQL statements per request: the handler runs each request inside sqlScope.
+  const sqlScope = new AsyncLocalStorage<{ count: number }>();
+  const testHook = options.ormOverrides?.onQuery;
+  const orm = await initORM(config.database, {
+    ...options.ormOverrides,
+    onQuery: (statement: string, params: unknown[]) => {
+      const counter = sqlScope.getStore();
+      if (counter) counter.count += 1;
+      return testHook ? testHook(statement, params) : statement;
+    },
+  });
   await migrate(orm);
   if (config.demoData && (await orm.em.fork().count(Hospital, {})) === 0) {
     const summary = await seedDatabase(orm, { ...DEMO_DATA, now: new Date() });
@@ -105,7 +118,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const ui = createUiRoutes();
   const server = createHttpServer(
     {
-      '/graphql': withPlayground(createGraphQLHandler({ apollo, orm, tokens, cache, maxBodyBytes: config.limits.maxBodyBytes }), ui.playground),
+      '/graphql': withPlayground(createGraphQLHandler({
+        apollo,
+        orm,
+        tokens,
+        cache,
+        maxBodyBytes: config.limits.maxBodyBytes,
+        observe: createRequestObserver(metrics, logger, new Set(loadContractOperations().keys())),
+        sqlScope,
+      }), ui.playground),
       ...ui.routes,
       '/health': healthRoute,
       '/ready': readyRoute(orm, () => ({ backend: store.backend, state: store.state() })),

@@ -10,13 +10,13 @@ import type { GraphQLContext } from './context';
 import { costLimitPlugin, limitRules, type QueryLimits } from './limits';
 
 /**
- * Errors the gateway raised on purpose (GraphQLError with a code) pass through; anything else
- * (a driver error, a bug) is logged with the request id and reaches the client as a bare
- * INTERNAL_SERVER_ERROR: no stack, no SQL.
+ * Errors with a code of their own (the gateway's, Apollo's validation) pass through; anything
+ * else (a driver error, a bug) reaches the client as a bare INTERNAL_SERVER_ERROR, with no
+ * message detail, stack or SQL; willSendResponse adds the request id the logs carry.
  */
-function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
-  if (original instanceof GraphQLError || formatted.extensions?.code !== ErrorCode.InternalServerError) {
+function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (code && code !== ErrorCode.InternalServerError) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
@@ -58,14 +58,18 @@ export function createApollo(gateway: GatewayInterface, logger: Logger, limits: 
               );
             },
             async didEncounterErrors({ errors, contextValue }) {
+              contextValue.signals.errors += errors.length;
               for (const err of errors) {
                 const original = unwrapResolverError(err);
-                if (original instanceof GraphQLError) continue;
-                if (isDatabaseUnavailable(original)) {
+                // Deliberate errors carry their own code; everything else is a fault to log.
+                const code = original instanceof GraphQLError ? original.extensions?.code : undefined;
+                if (code && code !== ErrorCode.InternalServerError) continue;
+                const cause = original instanceof GraphQLError ? (original.originalError ?? original) : original;
+                if (isDatabaseUnavailable(cause)) {
                   contextValue.signals.databaseUnavailable = true;
-                  logger.warn({ err: (original as Error).message, requestId: contextValue.requestId }, 'database unavailable');
+                  logger.warn({ err: (cause as Error).message, requestId: contextValue.requestId }, 'database unavailable');
                 } else {
-                  logger.error({ err: original, requestId: contextValue.requestId }, 'internal error while executing an operation');
+                  logger.error({ err: cause, requestId: contextValue.requestId }, 'internal error while executing an operation');
                 }
               }
             },

@@ -16,12 +16,12 @@ export interface GraphQLContext {
    * What the request learnt on its way, read by the HTTP layer afterwards. An object, because
    * Apollo hands resolvers and plugins a shallow copy of the context.
    */
-  signals: { databaseUnavailable: boolean };
+  signals: { databaseUnavailable: boolean; errors: number };
 }
 
 export function createContext(args: { requestId: string; em: Em; auth: VerifyResult; cache: RequestCacheScope | null }): GraphQLContext {
   const hospitalId = args.auth.ok ? args.auth.principal.hospitalId : 0;
-  return { ...args, loaders: createLoaders(args.em, hospitalId), signals: { databaseUnavailable: false } };
+  return { ...args, loaders: createLoaders(args.em, hospitalId), signals: { databaseUnavailable: false, errors: 0 } };
 }
 
 /**

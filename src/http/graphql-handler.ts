@@ -1,3 +1,4 @@
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
@@ -9,6 +10,7 @@ import { createContext, type GraphQLContext } from '../graphql/context';
 import { HttpError, parseJsonBody, readBody } from './body';
 import type { OperationRequest } from '../cache/keys';
 import { createOperationMemo, looksLikeMutation, operationOf } from './operation';
+import type { RequestObserver } from '../observability/request-log';
 
 export interface GraphQLHandlerDeps {
   apollo: ApolloServer<GraphQLContext>;
@@ -16,6 +18,9 @@ export interface GraphQLHandlerDeps {
   tokens: TokenService;
   cache: ResponseCache | null;
   maxBodyBytes: number;
+  observe: RequestObserver;
+  /** Counts the SQL statements of the request running inside it (see src/gateway.ts). */
+  sqlScope: AsyncLocalStorage<{ count: number }>;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -58,6 +63,7 @@ function sendHit(res: ServerResponse, hit: StoredResponse, requestId: string, st
 export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
   const memo = createOperationMemo();
   return async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
+    const started = performance.now();
     const requestId = String(req.headers['x-request-id'] ?? '') || randomUUID();
     let raw: Buffer | undefined;
     let body: unknown;
@@ -74,6 +80,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       if (err instanceof HttpError) {
         res.setHeader('x-request-id', requestId);
         sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: 'BAD_REQUEST' } }] });
+        deps.observe({ requestId, operation: null, hospitalId: null, cache: 'none', ageMs: null, status: err.status, outcome: 'refused', durationMs: performance.now() - started, sql: null });
         return;
       }
       throw err;
@@ -87,6 +94,8 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       const found = await deps.cache.lookup(auth.principal, op);
       if (found.hit) {
         sendHit(res, found.hit, requestId);
+        const ageMs = Date.now() - found.hit.storedAt;
+        deps.observe({ requestId, operation: op.operationName ?? null, hospitalId: auth.principal.hospitalId, cache: 'hit', ageMs, status: 200, outcome: 'ok', durationMs: performance.now() - started, sql: 0 });
         return;
       }
       cache = found.scope; // null: not a cacheable query (Apollo will say why, if anything is wrong)
@@ -95,16 +104,36 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     if (known) body = parseJsonBody(req, raw as Buffer); // Apollo's own copy, never the shared one
     res.setHeader('x-request-id', requestId);
     let ctx: GraphQLContext | undefined;
-    const response = await deps.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search, body },
-      context: async () => (ctx = createContext({ requestId, em: deps.orm.em.fork() as GraphQLContext['em'], auth, cache })),
-    });
+    const sql = { count: 0 };
+    const response = await deps.sqlScope.run(sql, () =>
+      deps.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search, body },
+        context: async () => (ctx = createContext({ requestId, em: deps.orm.em.fork() as GraphQLContext['em'], auth, cache })),
+      }),
+    );
+    const record = {
+      requestId,
+      operation: op?.operationName ?? (typeof (body as { operationName?: unknown })?.operationName === 'string' ? String((body as { operationName: string }).operationName) : null),
+      hospitalId: auth.ok ? auth.principal.hospitalId : null,
+      sql: sql.count,
+    };
     // Serve stale on error: the database did not answer, but an expired copy of this very
     // answer is at hand (never one a write invalidated: those are deleted).
     if (ctx?.signals.databaseUnavailable && cache?.stale) {
       sendHit(res, cache.stale, requestId, true);
+      deps.observe({ ...record, cache: 'stale', ageMs: Date.now() - cache.stale.storedAt, status: 200, outcome: 'ok', durationMs: performance.now() - started });
       return;
     }
+    const status = response.status ?? 200;
+    const hitInside = cache?.outcome?.hit === true;
+    deps.observe({
+      ...record,
+      cache: hitInside ? 'hit' : cache ? 'miss' : 'none',
+      ageMs: cache?.outcome?.hit ? cache.outcome.ageMs : null,
+      status,
+      outcome: status >= 400 ? 'refused' : ctx?.signals.errors ? 'error' : 'ok',
+      durationMs: performance.now() - started,
+    });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

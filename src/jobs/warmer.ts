@@ -48,11 +48,12 @@ export function createWarmer(deps: WarmerDeps): Warmer {
     const key = deps.cache.keyFor(principal, op);
     if (key === null) return `${op.operationName} is not a cacheable query`;
     const cache: RequestCacheScope = { scope: hospitalId, key, fence, cacheable: false, pending: [] };
+    const requestId = `warm-${hospitalId}-${target}-${Date.now()}`;
     const response = await deps.apollo.executeOperation(
       { query: op.query, operationName: op.operationName, variables: op.variables },
       {
         contextValue: createContext({
-          requestId: `warm-${hospitalId}-${target}-${Date.now()}`,
+          requestId,
           em: deps.orm.em.fork() as GraphQLContext['em'],
           auth: { ok: true, principal },
           cache,
@@ -61,7 +62,8 @@ export function createWarmer(deps: WarmerDeps): Warmer {
     );
     if (response.body.kind !== 'single') return 'unexpected incremental response';
     const errors = response.body.singleResult.errors;
-    if (errors?.length) return errors.map((e) => e.message).join('; ');
+    // A masked internal error names the request id under which the logs have the details.
+    if (errors?.length) return `${errors.map((e) => e.message).join('; ')} (request ${requestId})`;
     return cache.stored ?? 'the answer was not stored';
   }
 
