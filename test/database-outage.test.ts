@@ -13,7 +13,8 @@ const describeIfPg = OwnPostgres.available()
     ? (() => {
         throw new Error('PostgreSQL server binaries or the postgres user are missing: CI=true requires them');
       })()
-    : (console.warn('*** SKIPPING the database outage test: no PostgreSQL server binaries ***'), describe.skip);
+    : // eslint-disable-next-line no-console
+      (console.warn('*** SKIPPING the database outage test: no PostgreSQL server binaries ***'), describe.skip);
 
 describeIfPg('database outage (a PostgreSQL server the test starts and stops)', () => {
   let pg: OwnPostgres;
