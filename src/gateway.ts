@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTokenService, type TokenService } from './auth/tokens';
@@ -61,17 +60,7 @@ export const DEMO_DATA = { hospitals: 2, wards: 6, patients: 400, events: 8, see
  */
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  // SQL statements per request: the handler runs each request inside sqlScope.
-  const sqlScope = new AsyncLocalStorage<{ count: number }>();
-  const testHook = options.ormOverrides?.onQuery;
-  const orm = await initORM(config.database, {
-    ...options.ormOverrides,
-    onQuery: (statement: string, params: unknown[]) => {
-      const counter = sqlScope.getStore();
-      if (counter) counter.count += 1;
-      return testHook ? testHook(statement, params) : statement;
-    },
-  });
+  const orm = await initORM(config.database, options.ormOverrides);
   await migrate(orm);
   if (config.demoData && (await orm.em.fork().count(Hospital, {})) === 0) {
     const summary = await seedDatabase(orm, { ...DEMO_DATA, now: new Date() });
@@ -125,7 +114,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         cache,
         maxBodyBytes: config.limits.maxBodyBytes,
         observe: createRequestObserver(metrics, logger, new Set(loadContractOperations().keys())),
-        sqlScope,
       }), ui.playground),
       ...ui.routes,
       '/health': healthRoute,

@@ -21,6 +21,8 @@ export interface CanonicalOperation {
   operation: OperationDefinitionNode;
   /** The highest role any of its root fields needs. */
   requiredRole: Role;
+  /** Coerced variables when the client sends none (computed on first use). */
+  defaults?: string | null;
 }
 
 function usedFragments(doc: DocumentNode, set: SelectionSetNode, into: Map<string, FragmentDefinitionNode>): void {
@@ -92,8 +94,13 @@ export function createCanonicalizer(schema: GraphQLSchema, maxDocuments = 2000) 
       }
     }
     if (!found) return null;
+    const none = !op.variables || Object.keys(op.variables).length === 0;
+    if (none && found.defaults !== undefined) {
+      return found.defaults === null ? null : { text: found.text, variables: found.defaults, requiredRole: found.requiredRole };
+    }
     const coerced = getVariableValues(schema, found.operation.variableDefinitions ?? [], op.variables ?? {});
-    if (coerced.errors) return null;
-    return { text: found.text, variables: JSON.stringify(coerced.coerced), requiredRole: found.requiredRole };
+    const variables = coerced.errors ? null : JSON.stringify(coerced.coerced);
+    if (none) found.defaults = variables;
+    return variables === null ? null : { text: found.text, variables, requiredRole: found.requiredRole };
   };
 }

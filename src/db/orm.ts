@@ -6,6 +6,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseConfig } from '../config/config';
 import { migrationsFor } from '../../migrations';
 import { entities } from './entities';
+import { SqlCountingLogger } from './sql-counter';
 
 export type Orm = MikroORM;
 
@@ -34,6 +35,7 @@ export async function initORM(db: DatabaseConfig, overrides: Partial<Options> = 
       tableName: 'mikro_orm_migrations',
     },
     debug: false,
+    loggerFactory: (options) => new SqlCountingLogger(options),
   };
   if (db.kind === 'sqlite') {
     return MikroORM.init({

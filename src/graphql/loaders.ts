@@ -57,7 +57,8 @@ export function createLoaders(em: Em, hospitalId: number): Loaders {
         .whereIn('pt.patient_id', [...ids])
         .andWhere('t.hospital_id', hospitalId)
         .select('pt.patient_id', 't.id', 't.name', 't.color');
-      const rows = await em.execute<Array<{ patient_id: number; id: number; name: string; color: string }>>(query);
+      // execute() does not take the fork's logger context by itself (the request's SQL count).
+      const rows = await em.execute<Array<{ patient_id: number; id: number; name: string; color: string }>>(query, [], 'all', em.getLoggerContext());
       const map = new Map<number, TagRow[]>();
       for (const r of rows) {
         const list = map.get(Number(r.patient_id)) ?? [];

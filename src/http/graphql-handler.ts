@@ -1,4 +1,3 @@
-import type { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
@@ -6,6 +5,7 @@ import type { TokenService } from '../auth/tokens';
 import type { ResponseCache, RequestCacheScope } from '../cache/response-cache';
 import type { StoredResponse } from '../cache/store';
 import type { Orm } from '../db/orm';
+import { SqlCounter } from '../db/sql-counter';
 import { createContext, type GraphQLContext } from '../graphql/context';
 import { HttpError, parseJsonBody, readBody } from './body';
 import type { OperationRequest } from '../cache/keys';
@@ -19,8 +19,6 @@ export interface GraphQLHandlerDeps {
   cache: ResponseCache | null;
   maxBodyBytes: number;
   observe: RequestObserver;
-  /** Counts the SQL statements of the request running inside it (see src/gateway.ts). */
-  sqlScope: AsyncLocalStorage<{ count: number }>;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -104,13 +102,12 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     if (known) body = parseJsonBody(req, raw as Buffer); // Apollo's own copy, never the shared one
     res.setHeader('x-request-id', requestId);
     let ctx: GraphQLContext | undefined;
-    const sql = { count: 0 };
-    const response = await deps.sqlScope.run(sql, () =>
-      deps.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search, body },
-        context: async () => (ctx = createContext({ requestId, em: deps.orm.em.fork() as GraphQLContext['em'], auth, cache })),
-      }),
-    );
+    const sql = new SqlCounter();
+    const response = await deps.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search, body },
+      context: async () =>
+        (ctx = createContext({ requestId, em: deps.orm.em.fork({ loggerContext: { sqlCounter: sql } }) as GraphQLContext['em'], auth, cache })),
+    });
     const record = {
       requestId,
       operation: op?.operationName ?? (typeof (body as { operationName?: unknown })?.operationName === 'string' ? String((body as { operationName: string }).operationName) : null),
