@@ -364,7 +364,7 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
           const run = () => {
             const lookup = store.lookup(1, 'busy');
             setImmediate(() => busyFor(200));
-            lookup.then(resolve, reject);
+            Promise.resolve(lookup).then(resolve, reject);
           };
           if (shape === 'immediate') setImmediate(run);
           else if (shape === 'io') readFile(__filename, run);

@@ -46,7 +46,8 @@ describe('observability', () => {
     expect(text).toMatch(/wardcache_requests_total\{operation="Dashboard",outcome="ok",cache="hit"\} 1/);
     expect(text).toMatch(/wardcache_cache_events_total\{event="hit"\} 1/);
     expect(text).toMatch(/wardcache_cache_events_total\{event="store"\} 2/);
-    expect(text).toMatch(/wardcache_sql_statements_per_request_bucket\{le="2"\} 2/); // the miss (2) and the hit (0)
+    expect(text).toMatch(/wardcache_sql_statements_per_request_bucket\{le="1"\} 0/);
+    expect(text).toMatch(/wardcache_sql_statements_per_request_bucket\{le="2"\} 1/); // the miss: 2 statements
     expect(text).toMatch(/wardcache_warm_runs_total\{target="WARD_FILTERS",outcome="ok"\} 1/);
     expect(text).toMatch(/wardcache_cache_store_up 1/);
     expect(text).toMatch(/wardcache_cache_entries 2/);

@@ -13,7 +13,11 @@ export type VerifyResult = { ok: true; principal: Principal } | { ok: false; rea
 
 export interface TokenService {
   /** Verifies `Authorization: Bearer …`; never throws. */
-  verifyHeader(header: string | undefined): Promise<VerifyResult>;
+  /**
+   * Verifies `Authorization: Bearer …`; never throws. A token verified before answers without
+   * a promise (the cache-hit path awaits nothing it does not need to).
+   */
+  verifyHeader(header: string | undefined): VerifyResult | Promise<VerifyResult>;
   sign(claims: { sub: string; hospitalId: string; role: Role }, expiresIn?: string): Promise<string>;
 }
 
@@ -100,7 +104,7 @@ export function createTokenService(secret: string, options: TokenServiceOptions 
   }
 
   return {
-    async verifyHeader(header) {
+    verifyHeader(header) {
       if (!header) return { ok: false, reason: 'missing Authorization header' };
       const match = BEARER.exec(header);
       if (!match) return { ok: false, reason: 'Authorization header must be "Bearer <token>"' };

@@ -72,7 +72,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
     backend: 'memory',
     state: () => 'up',
 
-    async lookup(scope, key): Promise<Lookup> {
+    lookup(scope, key): Lookup {
       const k = entryKey(scope, key);
       const e = entries.get(k);
       const t = now();

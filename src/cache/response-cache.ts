@@ -4,7 +4,7 @@ import type { Principal } from '../auth/tokens';
 import { createCanonicalizer } from './canonical';
 import { responseKey, type OperationRequest } from './keys';
 import { createCounters, type CacheCounters } from './stats';
-import type { Fence, ResponseStore, StoredResponse } from './store';
+import type { Fence, Lookup, ResponseStore, StoredResponse } from './store';
 import { createShapeAnalyzer, responseTags } from './tags';
 import type { InvalidationTarget } from './invalidation.subscriber';
 
@@ -32,6 +32,8 @@ export interface RequestCacheScope {
   outcome?: { hit: boolean; ageMs: number };
 }
 
+export type LookupResult = { hit: StoredResponse } | { hit: null; scope: RequestCacheScope | null };
+
 export interface ResponseCache {
   readonly store: ResponseStore;
   /** All scopes together (for metrics). */
@@ -45,7 +47,7 @@ export interface ResponseCache {
   /** Called after every delivered invalidation (the warmer re-warms from here). */
   onInvalidated(listener: (scope: number) => void): void;
   /** A hit's bytes, or the request's scope for the execution that follows. */
-  lookup(principal: Principal, op: OperationRequest): Promise<{ hit: StoredResponse } | { hit: null; scope: RequestCacheScope | null }>;
+  lookup(principal: Principal, op: OperationRequest): LookupResult | Promise<LookupResult>;
   /** The envelop plugin that stores misses (run inside Apollo by src/graphql/executor.ts). */
   plugin(): ReturnType<typeof useResponseCache>;
   /** Invalidation entry point for the ORM subscriber and the admin API. */
@@ -116,18 +118,21 @@ export function createResponseCache(
     keyFor,
     onInvalidated: (listener) => void listeners.push(listener),
 
-    async lookup(principal, op) {
+    lookup(principal, op) {
       const key = keyFor(principal, op);
       if (key === null) return { hit: null, scope: null };
       const scope: RequestCacheScope = { scope: principal.hospitalId, key, cacheable: false, pending: [] };
-      const found = await store.lookup(scope.scope, scope.key);
-      if (found.hit) {
-        count(scope.scope, 'hits');
-        return { hit: found.hit };
-      }
-      scope.fence = found.fence;
-      scope.stale = found.stale;
-      return { hit: null, scope };
+      const settle = (found: Lookup): LookupResult => {
+        if (found.hit) {
+          count(scope.scope, 'hits');
+          return { hit: found.hit };
+        }
+        scope.fence = found.fence;
+        scope.stale = found.stale;
+        return { hit: null, scope };
+      };
+      const found = store.lookup(scope.scope, scope.key);
+      return found instanceof Promise ? found.then(settle) : settle(found);
     },
 
     plugin() {

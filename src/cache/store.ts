@@ -32,7 +32,8 @@ export type StoreState = 'up' | 'degraded';
 export interface ResponseStore {
   readonly backend: 'memory' | 'redis';
   state(): StoreState;
-  lookup(scope: number, key: string): Promise<Lookup>;
+  /** May answer without a promise (the in-process store), so a hit costs no extra microtask. */
+  lookup(scope: number, key: string): Lookup | Promise<Lookup>;
   /**
    * The scope's fence without a lookup, for a refresh that must replace a cached answer. Also
    * the scope's invalidation count (each invalidation advances it by one).

@@ -83,13 +83,15 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       }
       throw err;
     }
-    const auth = await deps.tokens.verifyHeader(req.headers.authorization);
+    const verified = deps.tokens.verifyHeader(req.headers.authorization);
+    const auth = verified instanceof Promise ? await verified : verified;
 
     let cache: RequestCacheScope | null = null;
     const op = auth.ok && deps.cache ? (known ?? operationOf(req.method, body, search)) : null;
     if (auth.ok && deps.cache && op && !looksLikeMutation(op.query)) {
       if (!known && memoKey !== null) memo.remember(memoKey, op);
-      const found = await deps.cache.lookup(auth.principal, op);
+      const looked = deps.cache.lookup(auth.principal, op);
+      const found = looked instanceof Promise ? await looked : looked;
       if (found.hit) {
         sendHit(res, found.hit, requestId);
         const ageMs = Date.now() - found.hit.storedAt;

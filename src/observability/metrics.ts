@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequestMetrics } from './request-metrics';
 
 /**
  * The gateway's Prometheus metrics, one registry per gateway (two gateways in one test process
@@ -17,22 +18,10 @@ export function createMetrics() {
   const registers = [registry];
   return {
     registry,
-    requests: new Counter({
-      name: 'wardcache_requests_total',
-      help: 'GraphQL requests by operation, outcome (ok, error, refused) and cache (hit, miss, none)',
-      labelNames: ['operation', 'outcome', 'cache'] as const,
-      registers,
-    }),
-    requestDuration: new Histogram({
-      name: 'wardcache_request_duration_seconds',
-      help: 'GraphQL request latency by operation and cache outcome',
-      labelNames: ['operation', 'cache'] as const,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
-    }),
+    requests: createRequestMetrics(registry, [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]),
     sqlPerRequest: new Histogram({
       name: 'wardcache_sql_statements_per_request',
-      help: 'SQL statements one GraphQL request sent to the database',
+      help: 'SQL statements one executed GraphQL request (not a cache hit) sent to the database',
       buckets: [0, 1, 2, 3, 4, 6, 8, 12, 20, 50],
       registers,
     }),

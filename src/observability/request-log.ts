@@ -20,27 +20,11 @@ export interface RequestRecord {
  * the contract's operation names (anything else is `other`), so a client cannot grow the series.
  */
 export function createRequestObserver(metrics: Metrics, logger: Logger, knownOperations: ReadonlySet<string>) {
-  // Label children bound once per label set: prom-client hashes label objects on every call
-  // otherwise, a real cost on the cache-hit path.
-  const counters = new Map<string, { inc(): void }>();
-  const timers = new Map<string, { observe(v: number): void }>();
-  const counter = (operation: string, outcome: string, cache: string) => {
-    const key = `${operation}|${outcome}|${cache}`;
-    let c = counters.get(key);
-    if (!c) counters.set(key, (c = metrics.requests.labels(operation, outcome, cache)));
-    return c;
-  };
-  const timer = (operation: string, cache: string) => {
-    const key = `${operation}|${cache}`;
-    let h = timers.get(key);
-    if (!h) timers.set(key, (h = metrics.requestDuration.labels(operation, cache)));
-    return h;
-  };
   return function observe(r: RequestRecord): void {
     const operation = r.operation && knownOperations.has(r.operation) ? r.operation : 'other';
-    counter(operation, r.outcome, r.cache).inc();
-    timer(operation, r.cache).observe(r.durationMs / 1000);
-    if (r.sql !== null) metrics.sqlPerRequest.observe(r.sql);
+    metrics.requests.record(operation, r.outcome, r.cache, r.durationMs / 1000);
+    // Statements of the requests that executed (a hit sends none, by construction).
+    if (r.sql !== null && r.cache !== 'hit') metrics.sqlPerRequest.observe(r.sql);
     if (logger.isLevelEnabled('info')) {
       logger.info(
         {
