@@ -14,26 +14,37 @@ function executionCounter(): { plugin: Plugin; count: () => number } {
   return { plugin: { onExecute: () => void (n += 1) }, count: () => n };
 }
 
-/** Holds an execution after it has read its data, until released: the stale write-back race. */
-function gate(): { plugin: Plugin; armed: { on: boolean }; read: Promise<void>; release: () => void } {
-  let release!: () => void;
-  let readDone!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  const read = new Promise<void>((r) => (readDone = r));
-  const armed = { on: false };
-  const plugin: Plugin = {
-    onExecute({ executeFn, setExecuteFn }) {
-      if (!armed.on) return;
-      armed.on = false;
-      setExecuteFn(async (args) => {
-        const result = await executeFn(args);
-        readDone();
-        await held;
-        return result;
-      });
+/** Holds one execution after it has read its data, until released: the stale write-back race. */
+function gate() {
+  let release = () => undefined as void;
+  let readDone = () => undefined as void;
+  let held: Promise<void> = Promise.resolve();
+  const g = {
+    armed: false,
+    read: Promise.resolve(),
+    /** Holds the next execution; `read` resolves once it has its data, `release()` lets it go on. */
+    arm() {
+      g.armed = true;
+      held = new Promise<void>((r) => (release = r));
+      g.read = new Promise<void>((r) => (readDone = r));
     },
+    release: () => release(),
+    plugin: {
+      onExecute({ executeFn, setExecuteFn }) {
+        if (!g.armed) return;
+        g.armed = false;
+        const wait = held;
+        const signal = readDone;
+        setExecuteFn(async (args) => {
+          const result = await executeFn(args);
+          signal();
+          await wait;
+          return result;
+        });
+      },
+    } as Plugin,
   };
-  return { plugin, armed, read, release };
+  return g;
 }
 
 const stores: Array<[string, (c: GatewayConfig) => GatewayConfig, jest.Describe]> = [
@@ -169,7 +180,7 @@ for (const [name, withStore, describeStore] of stores) {
     });
 
     it('does not store a miss that read its data before a concurrent write (no stale write-back)', async () => {
-      race.armed.on = true;
+      race.arm();
       const slow = dashboard(); // reads the data, then is held
       await race.read;
       const total = (r: Awaited<ReturnType<typeof dashboard>>) => (r.body.data as { dashboardStats: { totalPatients: number } }).dashboardStats.totalPatients;
@@ -183,6 +194,30 @@ for (const [name, withStore, describeStore] of stores) {
       expect(total(next)).toBe(total(old) + 1);
       expect(t.gateway.cache.counters.staleSkips).toBe(staleSkips + 1);
       expect(cacheOf(await dashboard())).toMatchObject({ hit: true });
+    });
+
+    it('runs identical concurrent misses once and gives every caller the answer', async () => {
+      const before = counter.count();
+      const answers = await Promise.all(Array.from({ length: 8 }, () => dashboard()));
+      expect(counter.count() - before).toBe(1);
+      for (const a of answers) {
+        expect(a.body.errors).toBeUndefined();
+        expect(a.body.data).toEqual(answers[0].body.data);
+      }
+    });
+
+    it('does not share an in-flight answer with a request that starts after a write returned', async () => {
+      race.arm();
+      const first = dashboard(); // reads, then is held
+      await race.read;
+      const total = (r: Awaited<ReturnType<typeof dashboard>>) => (r.body.data as { dashboardStats: { totalPatients: number } }).dashboardStats.totalPatients;
+      const write = await t.gql(op('RegisterPatient'), { input: { name: 'While Held', status: 'OUTPATIENT' } }, clinician);
+      expect(write.body.errors).toBeUndefined();
+      const later = dashboard(); // same request, but after the write: must not wait for the held one
+      const laterAnswer = await later;
+      race.release();
+      const firstAnswer = await first;
+      expect(total(laterAnswer)).toBe(total(firstAnswer) + 1);
     });
 
     it('invalidates only after an explicit transaction commits, and not at all on rollback', async () => {

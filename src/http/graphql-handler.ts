@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { TokenService } from '../auth/tokens';
+import { createInflight, type SharedAnswer } from '../cache/inflight';
 import type { ResponseCache, RequestCacheScope } from '../cache/response-cache';
 import type { StoredResponse } from '../cache/store';
 import type { Orm } from '../db/orm';
@@ -52,17 +53,41 @@ function sendHit(res: ServerResponse, hit: StoredResponse, requestId: string, st
   res.end(suffix, 'latin1');
 }
 
+async function writeApolloResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<SharedAnswer | null> {
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return { status: res.statusCode, headers: [...response.headers], body: response.body.string };
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+  return null;
+}
+
+function sendShared(res: ServerResponse, answer: SharedAnswer): void {
+  for (const [key, value] of answer.headers) res.setHeader(key, value);
+  res.statusCode = answer.status;
+  res.end(answer.body);
+}
+
 /**
  * POST and GET /graphql, top to bottom: body → token → cache lookup (a hit is answered here,
- * without parsing the document) → Apollo (parse, validate, execute through envelop, which
- * stores the miss) → response. The request id goes back in `x-request-id`. A POST body seen
- * before (same bytes and Content-Type) is not parsed again for the lookup (createOperationMemo).
+ * without parsing the document) → an identical miss already running? wait for its answer →
+ * Apollo (parse, validate, execute through envelop, which stores the miss) → response. The
+ * request id goes back in `x-request-id`. A POST body seen before (same bytes and Content-Type)
+ * is not parsed again for the lookup (createOperationMemo).
  */
 export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
   const memo = createOperationMemo();
+  const inflight = createInflight();
+
   return async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
     const started = performance.now();
     const requestId = String(req.headers['x-request-id'] ?? '') || randomUUID();
+    const elapsed = () => performance.now() - started;
+
+    // 1. Body.
     let raw: Buffer | undefined;
     let body: unknown;
     let memoKey: string | null = null;
@@ -75,17 +100,18 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
         if (!known) body = parseJsonBody(req, raw);
       }
     } catch (err) {
-      if (err instanceof HttpError) {
-        res.setHeader('x-request-id', requestId);
-        sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: 'BAD_REQUEST' } }] });
-        deps.observe({ requestId, operation: null, hospitalId: null, cache: 'none', ageMs: null, status: err.status, outcome: 'refused', durationMs: performance.now() - started, sql: null });
-        return;
-      }
-      throw err;
+      if (!(err instanceof HttpError)) throw err;
+      res.setHeader('x-request-id', requestId);
+      sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: 'BAD_REQUEST' } }] });
+      deps.observe({ requestId, operation: null, hospitalId: null, cache: 'none', ageMs: null, status: err.status, outcome: 'refused', durationMs: elapsed(), sql: null });
+      return;
     }
+
+    // 2. Token (a token verified before answers without a promise).
     const verified = deps.tokens.verifyHeader(req.headers.authorization);
     const auth = verified instanceof Promise ? await verified : verified;
 
+    // 3. Cache lookup.
     let cache: RequestCacheScope | null = null;
     const op = auth.ok && deps.cache ? (known ?? operationOf(req.method, body, search)) : null;
     if (auth.ok && deps.cache && op && !looksLikeMutation(op.query)) {
@@ -94,52 +120,57 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       const found = looked instanceof Promise ? await looked : looked;
       if (found.hit) {
         sendHit(res, found.hit, requestId);
-        const ageMs = Date.now() - found.hit.storedAt;
-        deps.observe({ requestId, operation: op.operationName ?? null, hospitalId: auth.principal.hospitalId, cache: 'hit', ageMs, status: 200, outcome: 'ok', durationMs: performance.now() - started, sql: 0 });
+        deps.observe({ requestId, operation: op.operationName ?? null, hospitalId: auth.principal.hospitalId, cache: 'hit', ageMs: Date.now() - found.hit.storedAt, status: 200, outcome: 'ok', durationMs: elapsed(), sql: 0 });
         return;
       }
       cache = found.scope; // null: not a cacheable query (Apollo will say why, if anything is wrong)
     }
-
-    if (known) body = parseJsonBody(req, raw as Buffer); // Apollo's own copy, never the shared one
-    res.setHeader('x-request-id', requestId);
-    let ctx: GraphQLContext | undefined;
-    const sql = new SqlCounter();
-    const response = await deps.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search, body },
-      context: async () =>
-        (ctx = createContext({ requestId, em: deps.orm.em.fork({ loggerContext: { sqlCounter: sql } }) as GraphQLContext['em'], auth, cache })),
-    });
     const record = {
       requestId,
       operation: op?.operationName ?? (typeof (body as { operationName?: unknown })?.operationName === 'string' ? String((body as { operationName: string }).operationName) : null),
       hospitalId: auth.ok ? auth.principal.hospitalId : null,
-      sql: sql.count,
     };
-    // Serve stale on error: the database did not answer, but an expired copy of this very
-    // answer is at hand (never one a write invalidated: those are deleted).
-    if (ctx?.signals.databaseUnavailable && cache?.stale) {
-      sendHit(res, cache.stale, requestId, true);
-      deps.observe({ ...record, cache: 'stale', ageMs: Date.now() - cache.stale.storedAt, status: 200, outcome: 'ok', durationMs: performance.now() - started });
-      return;
+    res.setHeader('x-request-id', requestId);
+
+    // 4. The same miss already running here, under the same fence: share its answer.
+    const flightId = cache ? inflight.idOf(cache.scope, cache.key, cache.fence) : null;
+    const joined = flightId ? inflight.join(flightId) : undefined;
+    if (joined) {
+      const shared = await joined;
+      if (shared) {
+        sendShared(res, shared);
+        deps.observe({ ...record, cache: 'miss', ageMs: null, status: shared.status, outcome: 'ok', durationMs: elapsed(), sql: 0 });
+        return;
+      }
     }
-    const status = response.status ?? 200;
-    const hitInside = cache?.outcome?.hit === true;
-    deps.observe({
-      ...record,
-      cache: hitInside ? 'hit' : cache ? 'miss' : 'none',
-      ageMs: cache?.outcome?.hit ? cache.outcome.ageMs : null,
-      status,
-      outcome: status >= 400 ? 'refused' : ctx?.signals.errors ? 'error' : 'ok',
-      durationMs: performance.now() - started,
-    });
-    for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
-      return;
+
+    // 5. Execute through Apollo.
+    if (known) body = parseJsonBody(req, raw as Buffer); // Apollo's own copy, never the shared one
+    let ctx: GraphQLContext | undefined;
+    const sql = new SqlCounter();
+    let share: ((answer: SharedAnswer | null) => void) | undefined;
+    if (flightId && !joined) inflight.lead(flightId, new Promise((resolve) => (share = resolve)));
+    try {
+      const response = await deps.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search, body },
+        context: async () =>
+          (ctx = createContext({ requestId, em: deps.orm.em.fork({ loggerContext: { sqlCounter: sql } }) as GraphQLContext['em'], auth, cache })),
+      });
+      // Serve stale on error: the database did not answer, but an expired copy of this very
+      // answer is at hand (never one a write invalidated: those are deleted).
+      if (ctx?.signals.databaseUnavailable && cache?.stale) {
+        sendHit(res, cache.stale, requestId, true);
+        deps.observe({ ...record, sql: sql.count, cache: 'stale', ageMs: Date.now() - cache.stale.storedAt, status: 200, outcome: 'ok', durationMs: elapsed() });
+        return;
+      }
+      const status = response.status ?? 200;
+      const outcome = status >= 400 ? 'refused' : ctx?.signals.errors ? 'error' : 'ok';
+      const answer = await writeApolloResponse(res, response);
+      share?.(outcome === 'ok' ? answer : null);
+      const hitInside = cache?.outcome?.hit === true;
+      deps.observe({ ...record, sql: sql.count, cache: hitInside ? 'hit' : cache ? 'miss' : 'none', ageMs: hitInside ? (cache?.outcome?.ageMs ?? null) : null, status, outcome, durationMs: elapsed() });
+    } finally {
+      share?.(null); // no-op once shared; releases the waiters if anything above failed
     }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
   };
 }
