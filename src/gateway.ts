@@ -74,7 +74,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // Late-bound: the admin resolvers need the warmer, which needs Apollo, which needs the schema.
   const services: { warmer?: Warmer; cache?: ResponseCache } = {};
   const schema = buildSchema([cacheAdminResolvers({ cache: () => services.cache as ResponseCache, ledger, warmer: () => services.warmer as Warmer })]);
-  const cache = (services.cache = createResponseCache(store, config.cache, schema, (event, n) => metrics.cacheEvents.inc({ event }, n)));
+  // Label children bound once: a hit counts an event, and prom-client hashes labels per call.
+  const cacheEvent = new Map<string, { inc(n: number): void }>();
+  const onCacheEvent = (event: string, n: number) => {
+    let child = cacheEvent.get(event);
+    if (!child) cacheEvent.set(event, (child = metrics.cacheEvents.labels(event)));
+    child.inc(n);
+  };
+  const cache = (services.cache = createResponseCache(store, config.cache, schema, onCacheEvent));
   orm.em.getEventManager().registerSubscriber(new CacheInvalidationSubscriber(cache.invalidation));
 
   const tokens = createTokenService(config.jwtSecret);

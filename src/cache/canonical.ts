@@ -23,6 +23,16 @@ export interface CanonicalOperation {
   requiredRole: Role;
   /** Coerced variables when the client sends none (computed on first use). */
   defaults?: string | null;
+  /** Response keys already computed for this document, by role class and variables. */
+  keys: Map<string, string>;
+}
+
+/** What a request's key is made of, with the document's key memo. */
+export interface CanonicalRequest {
+  text: string;
+  variables: string;
+  requiredRole: Role;
+  keys: Map<string, string>;
 }
 
 function usedFragments(doc: DocumentNode, set: SelectionSetNode, into: Map<string, FragmentDefinitionNode>): void {
@@ -79,10 +89,15 @@ export function createCanonicalizer(schema: GraphQLSchema, maxDocuments = 2000) 
     const fragments = new Map<string, FragmentDefinitionNode>();
     usedFragments(doc, op.selectionSet, fragments);
     const defs = [op, ...[...fragments.values()].sort((a, b) => a.name.value.localeCompare(b.name.value))];
-    return { text: print({ kind: Kind.DOCUMENT, definitions: defs }), operation: op, requiredRole: rootFieldRole(op.selectionSet, doc, 'viewer') };
+    return {
+      text: print({ kind: Kind.DOCUMENT, definitions: defs }),
+      operation: op,
+      requiredRole: rootFieldRole(op.selectionSet, doc, 'viewer'),
+      keys: new Map(),
+    };
   }
 
-  return function canonical(op: OperationRequest): { text: string; variables: string; requiredRole: Role } | null {
+  return function canonical(op: OperationRequest): CanonicalRequest | null {
     const memoKey = `${op.operationName ?? ''}\0${op.query}`;
     let found = memo.get(memoKey);
     if (found === undefined) {
@@ -96,11 +111,11 @@ export function createCanonicalizer(schema: GraphQLSchema, maxDocuments = 2000) 
     if (!found) return null;
     const none = !op.variables || Object.keys(op.variables).length === 0;
     if (none && found.defaults !== undefined) {
-      return found.defaults === null ? null : { text: found.text, variables: found.defaults, requiredRole: found.requiredRole };
+      return found.defaults === null ? null : { text: found.text, variables: found.defaults, requiredRole: found.requiredRole, keys: found.keys };
     }
     const coerced = getVariableValues(schema, found.operation.variableDefinitions ?? [], op.variables ?? {});
     const variables = coerced.errors ? null : JSON.stringify(coerced.coerced);
     if (none) found.defaults = variables;
-    return variables === null ? null : { text: found.text, variables, requiredRole: found.requiredRole };
+    return variables === null ? null : { text: found.text, variables, requiredRole: found.requiredRole, keys: found.keys };
   };
 }

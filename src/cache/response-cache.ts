@@ -59,6 +59,8 @@ export interface CacheAwareContext {
   cache?: RequestCacheScope | null;
 }
 
+const MAX_KEYS_PER_DOCUMENT = 256;
+
 const EVENT_OF: Record<keyof CacheCounters, string> = {
   hits: 'hit',
   misses: 'miss',
@@ -85,7 +87,14 @@ export function createResponseCache(
     const c = canonical(op);
     if (!c) return null;
     const roleClass = c.requiredRole === 'viewer' ? 'reader' : principal.role;
-    return responseKey(roleClass, c.text, c.variables);
+    const id = `${roleClass}\0${c.variables}`;
+    let key = c.keys.get(id);
+    if (key === undefined) {
+      key = responseKey(roleClass, c.text, c.variables);
+      // Bounded per document: variables a client varies without end are hashed each time.
+      if (c.keys.size < MAX_KEYS_PER_DOCUMENT && c.variables.length <= 512) c.keys.set(id, key);
+    }
+    return key;
   }
 
   const counters = createCounters();
