@@ -3,9 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createTokenService, type TokenService } from './auth/tokens';
 import type { GatewayConfig } from './config/config';
 import { initORM, migrate, type Orm } from './db/orm';
-import { createStore } from './cache/create-store';
-import { CacheInvalidationSubscriber } from './cache/invalidation.subscriber';
-import { createResponseCache, type ResponseCache } from './cache/response-cache';
+import { createCache, createStore, type ResponseCache } from './cache';
+import { ROOT_FIELD_ROLES } from './auth/policy';
 import { createApollo } from './graphql/apollo';
 import { createMemoryLedger, createRedisLedger, type JobLedger } from './jobs/ledger';
 import { createRewarmer } from './jobs/rewarm';
@@ -13,7 +12,7 @@ import { createScheduler } from './jobs/scheduler';
 import { createWarmer, type Warmer } from './jobs/warmer';
 import { cacheAdminResolvers } from './modules/cache-admin/cache-admin.resolvers';
 import { createEnvelopGateway } from './graphql/executor';
-import { buildSchema } from './graphql/schema';
+import { buildSchema, buildTypeSchema } from './graphql/schema';
 import { createGraphQLHandler } from './http/graphql-handler';
 import { healthRoute, readyRoute } from './http/health';
 import { createHttpServer } from './http/router';
@@ -69,27 +68,35 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   // The cache hears about every committed change through the ORM, whoever made it.
   const metrics = createMetrics();
-  const store = await createStore(config, logger, () => metrics.redisErrors.inc());
+  const store = await createStore(config, logger, { onRedisError: () => metrics.redisErrors.inc(), onSlowRead: () => metrics.redisSlowReads.inc() });
   const ledger = config.redisUrl ? await createRedisLedger(config.redisUrl, config.cache.redisPrefix) : createMemoryLedger();
-  // Late-bound: the admin resolvers need the warmer, which needs Apollo, which needs the schema.
-  const services: { warmer?: Warmer; cache?: ResponseCache } = {};
-  const schema = buildSchema([cacheAdminResolvers({ cache: () => services.cache as ResponseCache, ledger, warmer: () => services.warmer as Warmer })]);
   // Label children bound once: a hit counts an event, and prom-client hashes labels per call.
   const cacheEvent = new Map<string, { inc(n: number): void }>();
   const onCacheEvent = (event: string, n: number) => {
+    if (event === 'verify_mismatch') metrics.verifyMismatches.inc(n);
     let child = cacheEvent.get(event);
     if (!child) cacheEvent.set(event, (child = metrics.cacheEvents.labels(event)));
     child.inc(n);
   };
-  const cache = (services.cache = createResponseCache(store, config.cache, schema, onCacheEvent));
-  orm.em.getEventManager().registerSubscriber(new CacheInvalidationSubscriber(cache.invalidation));
+  // The cache keys by the schema's types only, so it is built before the executable schema,
+  // whose admin resolvers use it.
+  const cache = createCache({
+    store,
+    schema: buildTypeSchema(),
+    settings: { ttlMs: config.cache.ttlMs, ttlPerCoordinate: config.cache.ttlPerCoordinate, verifyRate: config.cache.verifyRate },
+    readerFields: new Set(Object.entries(ROOT_FIELD_ROLES.Query).filter(([, role]) => role === 'viewer').map(([field]) => field)),
+    logger,
+    onEvent: onCacheEvent,
+  });
+  const schema = buildSchema([cacheAdminResolvers({ cache, ledger })]);
+  orm.em.getEventManager().registerSubscriber(cache.subscriber());
 
   const tokens = createTokenService(config.jwtSecret);
   const apollo = createApollo(createEnvelopGateway(schema, [...(options.envelopPlugins ?? []), cache.plugin()]), logger, config.limits);
   await apollo.start();
 
   // Warming: on demand (admin), on schedule (cron), and shortly after writes evict hot answers.
-  const warmer = (services.warmer = createWarmer({
+  const warmer = createWarmer({
     apollo,
     orm,
     cache,
@@ -99,7 +106,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       metrics.warmRuns.inc({ target: r.target, outcome: r.ok ? 'ok' : 'failed' });
       metrics.warmDuration.observe({ target: r.target }, r.durationMs / 1000);
     },
-  }));
+  });
   const rewarmer = createRewarmer(warmer, logger, config.cache.rewarmDelayMs);
   cache.onInvalidated((scope) => rewarmer.schedule(scope));
   const scheduler = createScheduler({ orm, warmer, ledger, logger }, config.jobs);
@@ -119,6 +126,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         orm,
         tokens,
         cache,
+        warmer,
+        logger,
         maxBodyBytes: config.limits.maxBodyBytes,
         observe: createRequestObserver(metrics, logger, new Set(loadContractOperations().keys())),
       }), ui.playground),

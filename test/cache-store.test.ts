@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import pino from 'pino';
-import { createMemoryStore } from '../src/cache/memory-store';
-import { createRedisStore } from '../src/cache/redis-store';
-import type { ResponseStore } from '../src/cache/store';
+import { createMemoryStore } from '../src/cache';
+import { createRedisStore } from '../src/cache';
+import type { ResponseStore } from '../src/cache';
 import { describeWith, REDIS_TEST_URL } from './support/services';
 
 const body = (text: string) => Buffer.from(JSON.stringify({ data: { text } }));

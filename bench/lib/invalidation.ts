@@ -7,8 +7,8 @@
  */
 import Redis from 'ioredis';
 import pino from 'pino';
-import { createRedisStore } from '../../src/cache/redis-store';
-import { tagType } from '../../src/cache/store';
+import { createRedisStore } from '../../src/cache';
+import { tagType } from '../../src/cache';
 import { median } from './histogram';
 
 const PREFIX = 'wardcache-bench-inv:';

@@ -1,5 +1,3 @@
-import type { Fence } from './store';
-
 /** A complete successful answer, as sent: shareable with identical requests. */
 export interface SharedAnswer {
   status: number;
@@ -17,9 +15,6 @@ export interface SharedAnswer {
 export function createInflight() {
   const running = new Map<string, Promise<SharedAnswer | null>>();
   return {
-    idOf(scope: number, key: string, fence: Fence | undefined): string | null {
-      return fence == null ? null : `${scope}|${key}|${fence}`;
-    },
     join(id: string): Promise<SharedAnswer | null> | undefined {
       return running.get(id);
     },

@@ -9,8 +9,12 @@ export interface CacheCounters {
   invalidations: number;
   /** Cached responses those invalidations removed. */
   invalidatedResponses: number;
+  /** Hits recomputed in the background to check them (CACHE_VERIFY_RATE). */
+  verifications: number;
+  /** Verified hits whose recomputation differed under an unchanged fence (evicted). */
+  verifyMismatches: number;
 }
 
 export function createCounters(): CacheCounters {
-  return { hits: 0, misses: 0, stores: 0, staleSkips: 0, invalidations: 0, invalidatedResponses: 0 };
+  return { hits: 0, misses: 0, stores: 0, staleSkips: 0, invalidations: 0, invalidatedResponses: 0, verifications: 0, verifyMismatches: 0 };
 }

@@ -31,8 +31,14 @@ export interface GatewayConfig {
     ttlPerCoordinate: Record<string, number>;
     /** Prefix of every Redis key. */
     redisPrefix: string;
-    /** A Redis command slower than this counts as an outage (ms). */
+    /** Read budget: a Redis read slower than this answers from the database (ms). */
     redisTimeoutMs: number;
+    /** Write bound: invalidations are retried until Redis confirms them, up to this long (ms). */
+    redisWriteTimeoutMs: number;
+    /** Redis counts as down (reads skip it) when a heartbeat goes unanswered this long (ms). */
+    redisDeadMs: number;
+    /** Share of cache hits recomputed in the background to check them (0 to 1). */
+    verifyRate: number;
     /** Re-warm evicted hot answers this long after the last write of a burst; 0: off. */
     rewarmDelayMs: number;
     /** How long an expired answer is kept to be served, flagged stale, while the database is down. */
@@ -87,6 +93,9 @@ const EnvSchema = z.object({
   CACHE_TTL_OVERRIDES: z.string().optional(),
   CACHE_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/, 'letters, digits, : _ - only').default('wardcache:'),
   CACHE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(5).max(5000).default(50),
+  CACHE_REDIS_WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  CACHE_REDIS_DEAD_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  CACHE_VERIFY_RATE: z.coerce.number().min(0).max(1).default(0.001),
   CACHE_REWARM_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
   CACHE_STALE_SECONDS: z.coerce.number().int().min(0).max(7 * 86400).default(3600),
   WARM_JOBS: bool.default('true'),
@@ -144,6 +153,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): GatewayConf
       ttlPerCoordinate,
       redisPrefix: e.CACHE_REDIS_PREFIX,
       redisTimeoutMs: e.CACHE_REDIS_TIMEOUT_MS,
+      redisWriteTimeoutMs: e.CACHE_REDIS_WRITE_TIMEOUT_MS,
+      redisDeadMs: e.CACHE_REDIS_DEAD_MS,
+      verifyRate: e.CACHE_VERIFY_RATE,
       rewarmDelayMs: e.CACHE_REWARM_DELAY_MS,
       staleMs: e.CACHE_STALE_SECONDS * 1000,
     },

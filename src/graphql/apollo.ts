@@ -5,7 +5,8 @@ import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../observability/logger';
 import { isDatabaseUnavailable } from '../db/availability';
-import { DatabaseUnavailableError, ErrorCode } from '../errors/errors';
+import { MISS } from '../cache';
+import { CacheInvalidationPendingError, DatabaseUnavailableError, ErrorCode } from '../errors/errors';
 import type { GraphQLContext } from './context';
 import { costLimitPlugin, limitRules, type QueryLimits } from './limits';
 
@@ -47,7 +48,13 @@ export function createApollo(gateway: GatewayInterface, logger: Logger, limits: 
               if (response.body.kind !== 'single') return;
               const result = response.body.singleResult;
               // Every answer says whether it came from the cache (contract: extensions.cache).
-              result.extensions = { ...result.extensions, cache: contextValue.cache?.outcome ?? { hit: false, ageMs: 0 } };
+              result.extensions = { ...result.extensions, cache: contextValue.cache?.extension() ?? MISS };
+              // A committed write whose eviction the shared cache did not confirm: the data
+              // stands, and the client is told (README: "When the cache cannot confirm a write").
+              if (contextValue.writes.unconfirmed > 0) {
+                const pending = new CacheInvalidationPendingError(contextValue.requestId);
+                result.errors = [...(result.errors ?? []), { message: pending.message, extensions: pending.extensions }];
+              }
               // A masked internal error carries the request id the logs have; a database outage says so.
               result.errors = result.errors?.map((e) =>
                 e.extensions?.code !== ErrorCode.InternalServerError

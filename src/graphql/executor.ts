@@ -30,12 +30,7 @@ export function createEnvelopGateway(schema: GraphQLSchema, plugins: Plugin[]): 
             return { errors: [new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } })] };
           }
           const ctx = request.context as GraphQLContext;
-          if (ctx.cache) {
-            // Only queries are cached; a mutation must always run.
-            ctx.cache.cacheable = request.operation.operation === 'query';
-            ctx.cache.document = request.document;
-            ctx.cache.operationName = request.operationName;
-          }
+          ctx.cache?.beginExecution(request.operation.operation, request.document, request.operationName);
           const { execute: run } = getEnveloped(ctx);
           const result = (await run({
             schema: request.schema,
@@ -44,7 +39,7 @@ export function createEnvelopGateway(schema: GraphQLSchema, plugins: Plugin[]): 
             variableValues: request.request.variables,
             operationName: request.operationName,
           })) as ExecutionResult;
-          if (ctx.cache?.pending.length) await Promise.all(ctx.cache.pending);
+          await ctx.cache?.settled();
           return result;
         },
       };

@@ -4,6 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { mergeResolvers } from '@graphql-tools/merge';
 import type { GraphQLSchema } from 'graphql';
 import { applyPolicy } from '../auth/policy';
+import { checkCacheDeclarations } from '../cache';
 import { admissionResolvers } from '../modules/admission/admission.resolvers';
 import { dashboardResolvers } from '../modules/dashboard/dashboard.resolvers';
 import { patientResolvers } from '../modules/patient/patient.resolvers';
@@ -21,7 +22,16 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
     .map((f) => readFileSync(join(dir, f), 'utf8'));
 }
 
-/** Builds the executable schema; `extra` lets other capabilities (the cache admin) add resolvers. */
+/** The schema's types without resolvers: enough for what reads only types (the cache's keying). */
+export function buildTypeSchema(): GraphQLSchema {
+  return makeExecutableSchema({ typeDefs: loadTypeDefs() });
+}
+
+/**
+ * Builds the executable schema; `extra` lets other capabilities (the cache admin) add resolvers.
+ * Fails when a root field has no role (auth/policy.ts) or the cache's dependency declarations
+ * do not cover the schema (cache/invalidation/declarations.ts).
+ */
 export function buildSchema(extra: Resolvers[] = []): GraphQLSchema {
   const resolvers = mergeResolvers([
     { DateTime: DateTimeScalar },
@@ -31,5 +41,7 @@ export function buildSchema(extra: Resolvers[] = []): GraphQLSchema {
     dashboardResolvers,
     ...extra,
   ] as Resolvers[]) as Resolvers;
-  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: applyPolicy(resolvers) });
+  const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: applyPolicy(resolvers) });
+  checkCacheDeclarations(schema);
+  return schema;
 }

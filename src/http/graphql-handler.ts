@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { TokenService } from '../auth/tokens';
-import { createInflight, type SharedAnswer } from '../cache/inflight';
-import type { ResponseCache, RequestCacheScope } from '../cache/response-cache';
-import type { StoredResponse } from '../cache/store';
+import { hitSuffix, WriteReport, type CacheTicket, type OperationRequest, type ResponseCache, type SharedAnswer, type StoredResponse } from '../cache';
+import type { Principal } from '../auth/tokens';
 import type { Orm } from '../db/orm';
+import type { Warmer } from '../jobs/warmer';
+import type { Logger } from '../observability/logger';
 import { SqlCounter } from '../db/sql-counter';
 import { createContext, type GraphQLContext } from '../graphql/context';
 import { HttpError, parseJsonBody, readBody } from './body';
-import type { OperationRequest } from '../cache/keys';
 import { createOperationMemo, looksLikeMutation, operationOf } from './operation';
 import type { RequestObserver } from '../observability/request-log';
 
@@ -18,6 +18,9 @@ export interface GraphQLHandlerDeps {
   orm: Orm;
   tokens: TokenService;
   cache: ResponseCache | null;
+  /** For the admin's warmCache (see GraphQLContext.warmer). */
+  warmer: Warmer | null;
+  logger: Logger;
   maxBodyBytes: number;
   observe: RequestObserver;
 }
@@ -45,7 +48,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * ASCII, so its length in bytes is its length in characters).
  */
 function sendHit(res: ServerResponse, hit: StoredResponse, requestId: string, stale = false): void {
-  const suffix = `,"extensions":{"cache":{"hit":true,"ageMs":${Math.max(0, Date.now() - hit.storedAt)}${stale ? ',"stale":true' : ''}}}}`;
+  const suffix = hitSuffix(hit.storedAt, stale);
   const length = hit.body.length - 1 + suffix.length;
   res.writeHead(200, ['content-type', JSON_TYPE, 'content-length', String(length), 'x-request-id', requestId]);
   res.cork();
@@ -80,7 +83,21 @@ function sendShared(res: ServerResponse, answer: SharedAnswer): void {
  */
 export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
   const memo = createOperationMemo();
-  const inflight = createInflight();
+
+  /**
+   * The cache checks a sampled hit: the same operation, as the same caller, recomputed in the
+   * background through the same pipeline, compared by the cache (never stored, never awaited).
+   */
+  function verifyInBackground(cache: ResponseCache, principal: Principal, op: OperationRequest, served: StoredResponse, requestId: string): void {
+    void (async () => {
+      const ticket = await cache.openForVerify(principal, op, served);
+      if (!ticket) return;
+      await deps.apollo.executeOperation(
+        { query: op.query, operationName: op.operationName ?? undefined, variables: op.variables ?? undefined },
+        { contextValue: createContext({ requestId: `verify-${requestId}`, em: deps.orm.em.fork() as GraphQLContext['em'], auth: { ok: true, principal }, cache: ticket }) },
+      );
+    })().catch((err: unknown) => deps.logger.warn({ err, requestId }, 'cache verification could not run'));
+  }
 
   return async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
     const started = performance.now();
@@ -112,7 +129,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     const auth = verified instanceof Promise ? await verified : verified;
 
     // 3. Cache lookup.
-    let cache: RequestCacheScope | null = null;
+    let cache: CacheTicket | null = null;
     const op = auth.ok && deps.cache ? (known ?? operationOf(req.method, body, search)) : null;
     if (auth.ok && deps.cache && op && !looksLikeMutation(op.query)) {
       if (!known && memoKey !== null) memo.remember(memoKey, op);
@@ -121,9 +138,10 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       if (found.hit) {
         sendHit(res, found.hit, requestId);
         deps.observe({ requestId, operation: op.operationName ?? null, hospitalId: auth.principal.hospitalId, cache: 'hit', ageMs: Date.now() - found.hit.storedAt, status: 200, outcome: 'ok', durationMs: elapsed(), sql: 0 });
+        if (found.verify) verifyInBackground(deps.cache, auth.principal, op, found.hit, requestId);
         return;
       }
-      cache = found.scope; // null: not a cacheable query (Apollo will say why, if anything is wrong)
+      cache = found.ticket; // null: not a cacheable query (Apollo will say why, if anything is wrong)
     }
     const record = {
       requestId,
@@ -133,8 +151,9 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     res.setHeader('x-request-id', requestId);
 
     // 4. The same miss already running here, under the same fence: share its answer.
-    const flightId = cache ? inflight.idOf(cache.scope, cache.key, cache.fence) : null;
-    const joined = flightId ? inflight.join(flightId) : undefined;
+    const inflight = deps.cache?.inflight;
+    const flightId = cache?.flightId() ?? null;
+    const joined = flightId && inflight ? inflight.join(flightId) : undefined;
     if (joined) {
       const shared = await joined;
       if (shared) {
@@ -148,27 +167,38 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     if (known) body = parseJsonBody(req, raw as Buffer); // Apollo's own copy, never the shared one
     let ctx: GraphQLContext | undefined;
     const sql = new SqlCounter();
+    const writes = new WriteReport(auth.ok ? auth.principal.hospitalId : null);
     let share: ((answer: SharedAnswer | null) => void) | undefined;
-    if (flightId && !joined) inflight.lead(flightId, new Promise((resolve) => (share = resolve)));
+    if (flightId && inflight && !joined) inflight.lead(flightId, new Promise((resolve) => (share = resolve)));
     try {
       const response = await deps.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search, body },
         context: async () =>
-          (ctx = createContext({ requestId, em: deps.orm.em.fork({ loggerContext: { sqlCounter: sql } }) as GraphQLContext['em'], auth, cache })),
+          (ctx = createContext({
+            requestId,
+            // The logger context reaches every transaction fork: the SQL counter and the cache's
+            // report on this request's writes (src/cache/invalidation/write-report.ts).
+            em: deps.orm.em.fork({ loggerContext: { sqlCounter: sql, cacheWrites: writes } }) as GraphQLContext['em'],
+            auth,
+            cache,
+            writes,
+            warmer: deps.warmer,
+          })),
       });
       // Serve stale on error: the database did not answer, but an expired copy of this very
       // answer is at hand (never one a write invalidated: those are deleted).
-      if (ctx?.signals.databaseUnavailable && cache?.stale) {
-        sendHit(res, cache.stale, requestId, true);
-        deps.observe({ ...record, sql: sql.count, cache: 'stale', ageMs: Date.now() - cache.stale.storedAt, status: 200, outcome: 'ok', durationMs: elapsed() });
+      const staleCopy = cache?.stale();
+      if (ctx?.signals.databaseUnavailable && staleCopy) {
+        sendHit(res, staleCopy, requestId, true);
+        deps.observe({ ...record, sql: sql.count, cache: 'stale', ageMs: Date.now() - staleCopy.storedAt, status: 200, outcome: 'ok', durationMs: elapsed() });
         return;
       }
       const status = response.status ?? 200;
       const outcome = status >= 400 ? 'refused' : ctx?.signals.errors ? 'error' : 'ok';
       const answer = await writeApolloResponse(res, response);
       share?.(outcome === 'ok' ? answer : null);
-      const hitInside = cache?.outcome?.hit === true;
-      deps.observe({ ...record, sql: sql.count, cache: hitInside ? 'hit' : cache ? 'miss' : 'none', ageMs: hitInside ? (cache?.outcome?.ageMs ?? null) : null, status, outcome, durationMs: elapsed() });
+      const ext = cache?.extension();
+      deps.observe({ ...record, sql: sql.count, cache: ext?.hit ? 'hit' : cache ? 'miss' : 'none', ageMs: ext?.hit ? ext.ageMs : null, status, outcome, durationMs: elapsed() });
     } finally {
       share?.(null); // no-op once shared; releases the waiters if anything above failed
     }

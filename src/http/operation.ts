@@ -1,4 +1,4 @@
-import type { OperationRequest } from '../cache/keys';
+import type { OperationRequest } from '../cache';
 
 /**
  * The single operation a request carries, read from a POST body or a GET query string without

@@ -1,6 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import type { Principal } from '../auth/tokens';
-import type { RequestCacheScope, ResponseCache } from '../cache/response-cache';
+import type { ResponseCache, StoreOutcome } from '../cache';
 import type { Orm } from '../db/orm';
 import { createContext, type GraphQLContext } from '../graphql/context';
 import type { Logger } from '../observability/logger';
@@ -40,14 +40,11 @@ export interface WarmerDeps {
 export function createWarmer(deps: WarmerDeps): Warmer {
   const ops = hotOperations();
 
-  async function runOnce(hospitalId: number, target: WarmTarget): Promise<RequestCacheScope['stored'] | string> {
+  async function runOnce(hospitalId: number, target: WarmTarget): Promise<StoreOutcome | string | undefined> {
     const op = ops[target];
     const principal: Principal = { userId: 'wardcache-warmer', hospitalId, role: 'viewer' };
-    const fence = await deps.cache.store.fence(hospitalId);
-    if (fence === null) return 'the cache store is unavailable';
-    const key = deps.cache.keyFor(principal, op);
-    if (key === null) return `${op.operationName} is not a cacheable query`;
-    const cache: RequestCacheScope = { scope: hospitalId, key, fence, cacheable: false, pending: [] };
+    const cache = await deps.cache.openForWarm(principal, op);
+    if (typeof cache === 'string') return cache;
     const requestId = `warm-${hospitalId}-${target}-${Date.now()}`;
     const response = await deps.apollo.executeOperation(
       { query: op.query, operationName: op.operationName, variables: op.variables },
@@ -64,7 +61,7 @@ export function createWarmer(deps: WarmerDeps): Warmer {
     const errors = response.body.singleResult.errors;
     // A masked internal error names the request id under which the logs have the details.
     if (errors?.length) return `${errors.map((e) => e.message).join('; ')} (request ${requestId})`;
-    return cache.stored ?? 'the answer was not stored';
+    return cache.stored() ?? 'the answer was not stored';
   }
 
   async function warmTarget(hospitalId: number, target: WarmTarget): Promise<WarmResult> {

@@ -27,7 +27,7 @@ export function createMetrics() {
     }),
     cacheEvents: new Counter({
       name: 'wardcache_cache_events_total',
-      help: 'Response cache events: hit, miss, store, stale_skip (a write landed during the miss), invalidation, invalidated (answers removed)',
+      help: 'Response cache events: hit, miss, store, stale_skip (a write landed during the miss), invalidation, invalidated (answers removed), verify (hits checked), verify_mismatch',
       labelNames: ['event'] as const,
       registers,
     }),
@@ -50,7 +50,17 @@ export function createMetrics() {
     bindCache(next: CacheSources) {
       sources = next;
     },
-    redisErrors: new Counter({ name: 'wardcache_redis_errors_total', help: 'Redis commands that failed or timed out', registers }),
+    redisErrors: new Counter({ name: 'wardcache_redis_errors_total', help: 'Redis commands that failed, or write-side calls Redis did not confirm within the write bound', registers }),
+    redisSlowReads: new Counter({
+      name: 'wardcache_redis_slow_reads_total',
+      help: 'Redis reads slower than the read budget (CACHE_REDIS_TIMEOUT_MS), answered from the database; not an outage',
+      registers,
+    }),
+    verifyMismatches: new Counter({
+      name: 'wardcache_cache_verify_mismatches_total',
+      help: 'Sampled cache hits (CACHE_VERIFY_RATE) whose background recomputation differed under an unchanged fence; each was logged and evicted',
+      registers,
+    }),
     warmRuns: new Counter({
       name: 'wardcache_warm_runs_total',
       help: 'Warms of a hot answer by target and outcome (ok, failed)',

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { parseDatabaseUrl, type DatabaseConfig } from '../config/config';
 import { initORM, migrate } from '../db/orm';
-import { purgeSharedCache } from '../cache/purge';
+import { purgeSharedCache } from '../cache';
 import { Hospital } from '../modules/hospital/hospital.entity';
 import { seedDatabase, type SeedOptions } from './seed';
 

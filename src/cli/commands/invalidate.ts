@@ -3,7 +3,7 @@ import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { CliFailure, storeProblem } from '../output';
 import { plural } from '../format';
-import { ANSWER_TYPES, ENTITY_TYPES, InvalidationPlanError, planInvalidation, type InvalidationStep } from '../../cache/invalidation-plan';
+import { ANSWER_TYPES, ENTITY_TYPES, InvalidationPlanError, planInvalidation, StoreWriteError, type InvalidationStep } from '../../cache';
 
 export const INVALIDATE_USAGE = `Usage: npm run cache -- invalidate --typename T [--id I] [--hospital H]
 
@@ -55,16 +55,22 @@ export async function runInvalidate(ctx: CliContext, options: InvalidateOptions)
   const step = options.step;
   let total = 0;
   const lines: string[] = [];
+  let problem: string | null = null;
   for (const hospital of hospitals) {
-    const removed =
-      step.kind === 'type' ? await invalidation.invalidateType(hospital.id, step.typename) : await invalidation.invalidate(hospital.id, step.tags);
-    total += removed;
-    lines.push(`hospital ${hospital.id}: ${plural(removed, 'cached answer')} removed`);
+    try {
+      const removed =
+        step.kind === 'type' ? await invalidation.invalidateType(hospital.id, step.typename) : await invalidation.invalidate(hospital.id, step.tags);
+      total += removed;
+      lines.push(`hospital ${hospital.id}: ${plural(removed, 'cached answer')} removed`);
+    } catch (err) {
+      if (!(err instanceof StoreWriteError)) throw err;
+      problem = `the cache store (${ctx.describeCache()}) did not confirm the invalidation: ${err.message}`;
+      break;
+    }
   }
-  const problem = storeProblem(ctx);
+  problem ??= storeProblem(ctx);
   if (problem) {
-    // A failed Redis store marks the scope for a purge on recovery, but that recovery would run
-    // in this process, which is about to exit: nothing is guaranteed, so no counts either.
+    // Not confirmed: nothing is guaranteed, so no counts either.
     throw new CliFailure(`${problem}; answers of ${what} may still be cached. Run the command again once Redis answers.`, 1);
   }
   if (hospitals.length > 1) for (const line of lines) ctx.out(line);

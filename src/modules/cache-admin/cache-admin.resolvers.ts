@@ -1,17 +1,14 @@
-import type { ResponseCache } from '../../cache/response-cache';
-import { InvalidationPlanError, planInvalidation } from '../../cache/invalidation-plan';
-import { BadUserInputError } from '../../errors/errors';
+import { InvalidationPlanError, planInvalidation, StoreWriteError, type ResponseCache } from '../../cache';
+import { BadUserInputError, ErrorCode } from '../../errors/errors';
 import { principalOf } from '../../graphql/context';
 import type { Resolvers } from '../../graphql/generated/resolvers-types';
 import type { JobLedger } from '../../jobs/ledger';
 import { WARM_TARGETS } from '../../jobs/hot-operations';
-import type { Warmer } from '../../jobs/warmer';
+import { GraphQLError } from 'graphql';
 
 export interface CacheAdminDeps {
-  cache: () => ResponseCache;
+  cache: ResponseCache;
   ledger: JobLedger;
-  /** Late-bound: the warmer runs operations through Apollo, which is built after the schema. */
-  warmer: () => Warmer;
 }
 
 /** cacheStats, warmCache and invalidateCache: admin only (src/auth/policy.ts), own hospital only. */
@@ -20,17 +17,17 @@ export function cacheAdminResolvers(deps: CacheAdminDeps): Resolvers {
     Query: {
       cacheStats: async (_, __, ctx) => {
         const scope = principalOf(ctx).hospitalId;
-        const { hits, misses } = deps.cache().countersFor(scope);
+        const { hits, misses } = deps.cache.countersFor(scope);
         const [entries, fence, runs, memoryBytes] = await Promise.all([
-          deps.cache().store.entries(scope),
-          deps.cache().store.fence(scope),
+          deps.cache.store.entries(scope),
+          deps.cache.store.fence(scope),
           deps.ledger.lastRuns(scope),
-          deps.cache().store.memoryBytes(),
+          deps.cache.store.memoryBytes(),
         ]);
         const now = Date.now();
         const times = Object.values(runs).map((r) => r.at).sort();
         return {
-          backend: deps.cache().store.backend,
+          backend: deps.cache.store.backend,
           hits,
           misses,
           hitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
@@ -55,7 +52,9 @@ export function cacheAdminResolvers(deps: CacheAdminDeps): Resolvers {
     Mutation: {
       warmCache: async (_, { targets }, ctx) => {
         const scope = principalOf(ctx).hospitalId;
-        return deps.warmer().warm(scope, targets && targets.length ? [...new Set(targets)] : WARM_TARGETS);
+        // The warmer runs operations through Apollo, built after this schema: it comes per request.
+        if (!ctx.warmer) throw new Error('warmCache needs the warmer in the request context');
+        return ctx.warmer.warm(scope, targets && targets.length ? [...new Set(targets)] : WARM_TARGETS);
       },
       invalidateCache: async (_, { entities }, ctx) => {
         const scope = principalOf(ctx).hospitalId;
@@ -69,11 +68,18 @@ export function cacheAdminResolvers(deps: CacheAdminDeps): Resolvers {
           }
         });
         let invalidated = 0;
-        for (const step of plan) {
-          invalidated +=
-            step.kind === 'type'
-              ? await deps.cache().invalidation.invalidateType(scope, step.typename)
-              : await deps.cache().invalidation.invalidate(scope, step.tags);
+        try {
+          for (const step of plan) {
+            invalidated +=
+              step.kind === 'type'
+                ? await deps.cache.invalidation.invalidateType(scope, step.typename)
+                : await deps.cache.invalidation.invalidate(scope, step.tags);
+          }
+        } catch (err) {
+          if (!(err instanceof StoreWriteError)) throw err;
+          throw new GraphQLError('The cache store did not confirm the invalidation; retry shortly', {
+            extensions: { code: ErrorCode.ServiceUnavailable, retryable: true },
+          });
         }
         return { invalidated };
       },

@@ -1,4 +1,4 @@
-import type { Fence, Lookup, ResponseStore, StoreOutcome } from './store';
+import type { Fence, Lookup, ResponseStore, StoreOutcome, WriteIntent } from './store';
 import { tagType } from './store';
 
 interface Entry {
@@ -107,6 +107,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
         drop(oldest);
       }
       return 'stored';
+    },
+
+    // One process: a write and every read of this cache share it, so no intent is needed.
+    async beginWrite(scope): Promise<WriteIntent> {
+      return { id: 'memory', scope };
+    },
+
+    async releaseWrite() {},
+
+    async evict(scope, key) {
+      return drop(entryKey(scope, key));
     },
 
     async invalidate(scope, tags) {

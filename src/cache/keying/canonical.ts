@@ -10,8 +10,6 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { ROOT_FIELD_ROLES } from '../auth/policy';
-import { hasRole, type Role } from '../auth/roles';
 import type { OperationRequest } from './keys';
 
 export interface CanonicalOperation {
@@ -19,8 +17,8 @@ export interface CanonicalOperation {
    * operations of the document do not change it. */
   text: string;
   operation: OperationDefinitionNode;
-  /** The highest role any of its root fields needs. */
-  requiredRole: Role;
+  /** Every root field may be run by any reader: one answer for all roles. */
+  sharedByReaders: boolean;
   /** Coerced variables when the client sends none (computed on first use). */
   defaults?: string | null;
   /** Response keys already computed for this document, by role class and variables. */
@@ -31,7 +29,7 @@ export interface CanonicalOperation {
 export interface CanonicalRequest {
   text: string;
   variables: string;
-  requiredRole: Role;
+  sharedByReaders: boolean;
   keys: Map<string, string>;
 }
 
@@ -47,21 +45,21 @@ function usedFragments(doc: DocumentNode, set: SelectionSetNode, into: Map<strin
   }
 }
 
-function rootFieldRole(set: SelectionSetNode, doc: DocumentNode, role: Role, seen = new Set<string>()): Role {
-  let needed = role;
+/** False when any root field (through fragments too) is one not every reader may run. */
+function readersOnly(set: SelectionSetNode, doc: DocumentNode, readerFields: ReadonlySet<string>, seen = new Set<string>()): boolean {
   for (const sel of set.selections) {
     if (sel.kind === Kind.FIELD) {
-      const r = sel.name.value.startsWith('__') ? 'viewer' : (ROOT_FIELD_ROLES.Query[sel.name.value] ?? 'admin');
-      if (!hasRole(needed, r)) needed = r;
-    } else if (sel.kind === Kind.INLINE_FRAGMENT) needed = rootFieldRole(sel.selectionSet, doc, needed, seen);
-    else if (!seen.has(sel.name.value)) {
+      if (!sel.name.value.startsWith('__') && !readerFields.has(sel.name.value)) return false;
+    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+      if (!readersOnly(sel.selectionSet, doc, readerFields, seen)) return false;
+    } else if (!seen.has(sel.name.value)) {
       // A fragment cycle is invalid (Apollo's validation says so); here it just must not recurse.
       seen.add(sel.name.value);
       const frag = doc.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === sel.name.value);
-      if (frag && frag.kind === Kind.FRAGMENT_DEFINITION) needed = rootFieldRole(frag.selectionSet, doc, needed, seen);
+      if (frag && frag.kind === Kind.FRAGMENT_DEFINITION && !readersOnly(frag.selectionSet, doc, readerFields, seen)) return false;
     }
   }
-  return needed;
+  return true;
 }
 
 /**
@@ -72,7 +70,8 @@ function rootFieldRole(set: SelectionSetNode, doc: DocumentNode, role: Role, see
  */
 const MAX_MEMO_TEXT = 16 * 1024;
 
-export function createCanonicalizer(schema: GraphQLSchema, maxDocuments = 2000) {
+/** `readerFields`: the root query fields every role may run (their answers do not depend on the role). */
+export function createCanonicalizer(schema: GraphQLSchema, readerFields: ReadonlySet<string>, maxDocuments = 2000) {
   const memo = new Map<string, CanonicalOperation | null>();
 
   function analyse(query: string, operationName: string | null | undefined): CanonicalOperation | null {
@@ -92,7 +91,7 @@ export function createCanonicalizer(schema: GraphQLSchema, maxDocuments = 2000) 
     return {
       text: print({ kind: Kind.DOCUMENT, definitions: defs }),
       operation: op,
-      requiredRole: rootFieldRole(op.selectionSet, doc, 'viewer'),
+      sharedByReaders: readersOnly(op.selectionSet, doc, readerFields),
       keys: new Map(),
     };
   }
@@ -111,11 +110,11 @@ export function createCanonicalizer(schema: GraphQLSchema, maxDocuments = 2000) 
     if (!found) return null;
     const none = !op.variables || Object.keys(op.variables).length === 0;
     if (none && found.defaults !== undefined) {
-      return found.defaults === null ? null : { text: found.text, variables: found.defaults, requiredRole: found.requiredRole, keys: found.keys };
+      return found.defaults === null ? null : { text: found.text, variables: found.defaults, sharedByReaders: found.sharedByReaders, keys: found.keys };
     }
     const coerced = getVariableValues(schema, found.operation.variableDefinitions ?? [], op.variables ?? {});
     const variables = coerced.errors ? null : JSON.stringify(coerced.coerced);
     if (none) found.defaults = variables;
-    return variables === null ? null : { text: found.text, variables, requiredRole: found.requiredRole, keys: found.keys };
+    return variables === null ? null : { text: found.text, variables, sharedByReaders: found.sharedByReaders, keys: found.keys };
   };
 }

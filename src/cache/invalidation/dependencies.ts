@@ -12,24 +12,47 @@
  */
 export type Facet = 'core' | 'latestEventAt' | 'tags' | 'currentAdmission';
 
-/** GraphQL type → field → facet; fields not listed are `core`. */
+/**
+ * GraphQL type → field → facet; fields not listed are `core`. The one declaration of facets:
+ * ALL_FACETS is derived from it.
+ */
 export const ENTITY_FACETS: Record<string, Record<string, Facet>> = {
   Patient: { latestEventAt: 'latestEventAt', tags: 'tags', currentAdmission: 'currentAdmission' },
 };
 
-export const ALL_FACETS: Record<string, readonly Facet[]> = {
-  Patient: ['core', 'latestEventAt', 'tags', 'currentAdmission'],
-};
+export const ALL_FACETS: Record<string, readonly Facet[]> = Object.fromEntries(
+  Object.entries(ENTITY_FACETS).map(([type, fields]) => [type, ['core', ...new Set(Object.values(fields))] as Facet[]]),
+);
 
-/** Root fields whose answers get a root tag: always, or only when the answer is null. */
-export const ROOT_TAGS: Record<string, 'always' | 'whenNull'> = {
+/**
+ * How each root query field's answers are tagged, besides their entity tags. Every root query
+ * field must be listed (checked when the schema is built, src/cache/invalidation/declarations.ts):
+ * - `always`: computed over many rows, so any change to those rows may alter it (a root tag);
+ * - `whenNull`: a root tag only when the answer is null (an unknown id may come to exist);
+ * - `entityOnly`: its answer is exactly the entities it shows (their tags suffice);
+ * - `uncached`: never cached (live data).
+ */
+export type RootTagRule = 'always' | 'whenNull' | 'entityOnly' | 'uncached';
+
+export const ROOT_TAGS: Record<string, RootTagRule> = {
   dashboardStats: 'always',
   recentPatients: 'always',
   wardMapping: 'always',
   wardFilters: 'always',
   // A null answer (unknown id) turns into a patient when one is registered with that id.
   patient: 'whenNull',
+  cacheStats: 'uncached',
 };
+
+/** The root tags a change may name: `Q:<field>` for `always`, `Q:<field>:null` for `whenNull`. */
+export function declaredRootTags(): Set<string> {
+  const out = new Set<string>();
+  for (const [field, rule] of Object.entries(ROOT_TAGS)) {
+    if (rule === 'always') out.add(field);
+    if (rule === 'whenNull') out.add(`${field}:null`);
+  }
+  return out;
+}
 
 export type Effect =
   | { self: Facet | 'all' }

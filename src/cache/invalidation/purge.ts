@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createRedisStore } from './redis-store';
+import { createRedisStore } from '../stores/redis-store';
 
 /**
  * For tools that write around the ORM (the seed): drop every cached answer of these hospitals

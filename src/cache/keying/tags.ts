@@ -8,7 +8,7 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
-import { ENTITY_FACETS, ROOT_TAGS, rootTag, type Facet } from './dependencies';
+import { ENTITY_FACETS, ROOT_TAGS, rootTag, type Facet } from '../invalidation/dependencies';
 
 /** What an operation selects, as far as tagging needs it. Computed once per parsed document. */
 export interface DocumentShape {

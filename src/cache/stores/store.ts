@@ -29,6 +29,22 @@ export type StoreOutcome = 'stored' | 'stale' | 'skipped';
 
 export type StoreState = 'up' | 'degraded';
 
+/**
+ * A write about to commit, announced to the store first. While it is open the scope's answers
+ * are served as usual (the write has not returned yet); if it is neither confirmed by an
+ * invalidation nor released before its deadline (its writer died, or lost the store after the
+ * commit), every process treats the scope as unservable and purges it before serving it again.
+ */
+export interface WriteIntent {
+  readonly id: string;
+  readonly scope: number;
+}
+
+/** Thrown when the store did not confirm a write-side call (intent, invalidation, purge) in time. */
+export class StoreWriteError extends Error {
+  override name = 'StoreWriteError';
+}
+
 export interface ResponseStore {
   readonly backend: 'memory' | 'redis';
   state(): StoreState;
@@ -41,12 +57,22 @@ export interface ResponseStore {
   fence(scope: number): Promise<Fence>;
   /** Stores unless the scope was invalidated since `fence` was read ('stale'). */
   store(scope: number, key: string, body: Buffer, tags: readonly string[], ttlMs: number, fence: Fence): Promise<StoreOutcome>;
-  /** Removes every response carrying one of `tags`; returns how many were removed. */
-  invalidate(scope: number, tags: readonly string[]): Promise<number>;
+  /*
+   * Write side: never skipped because of local state, never answered from a fallback. Each
+   * resolves only once the store confirmed it, and rejects with StoreWriteError otherwise.
+   */
+  /** Announces a write to `scope` before it commits (see WriteIntent). */
+  beginWrite(scope: number): Promise<WriteIntent>;
+  /** Closes an intent whose transaction rolled back (best effort: an unclosed one only purges). */
+  releaseWrite(intent: WriteIntent): Promise<void>;
+  /** Removes every response carrying one of `tags` and closes `intent`; returns how many were removed. */
+  invalidate(scope: number, tags: readonly string[], intent?: WriteIntent): Promise<number>;
   /** Removes every response carrying any tag of `typename` (e.g. every `Patient:*`). */
   invalidateType(scope: number, typename: string): Promise<number>;
-  /** Removes every response of the scope. */
-  purge(scope: number): Promise<number>;
+  /** Removes every response of the scope (and closes `intent`). */
+  purge(scope: number, intent?: WriteIntent): Promise<number>;
+  /** Removes one response (a verification found it wrong); true when it was there. */
+  evict(scope: number, key: string): Promise<boolean>;
   /** Live entries of the scope. */
   entries(scope: number): Promise<number>;
   /** Memory the store uses, in bytes (null when it cannot tell). */

@@ -1,5 +1,12 @@
 import { entityTags, rootTag } from './dependencies';
-import { parseId } from '../modules/shared/order';
+
+/** A row id as clients send it (`"12"`): a positive safe integer, or null. */
+function parseId(id: string | number): number | null {
+  const s = String(id);
+  if (!/^[1-9][0-9]{0,14}$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : null;
+}
 
 /**
  * What an operator (`npm run cache -- invalidate`) or an admin (`invalidateCache`) may name, and

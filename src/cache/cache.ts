@@ -1,0 +1,227 @@
+import { useResponseCache } from '@envelop/response-cache';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from '../observability/logger';
+import { createInflight } from './inflight';
+import { uncachedCoordinates } from './invalidation/declarations';
+import { CacheInvalidationSubscriber } from './invalidation/subscriber';
+import { createCanonicalizer } from './keying/canonical';
+import { responseKey, type OperationRequest } from './keying/keys';
+import { createShapeAnalyzer, responseTags } from './keying/tags';
+import { createCounters, type CacheCounters } from './stats';
+import type { Lookup, ResponseStore, StoredResponse, StoreOutcome, WriteIntent } from './stores/store';
+import { CacheTicket, type TicketDeps } from './ticket';
+import { createVerifier } from './verify/verifier';
+
+export interface CacheSettings {
+  /** Default time to live of a cached answer. */
+  ttlMs: number;
+  /** Per type or schema coordinate (`Query.wardFilters`, `Patient`), in ms; the lowest applies. */
+  ttlPerCoordinate: Record<string, number>;
+  /** Share of hits recomputed in the background to check them (CACHE_VERIFY_RATE). */
+  verifyRate: number;
+}
+
+/** Who asks: the cache keys by hospital and, for answers not every reader may see, by role. */
+export interface CacheCaller {
+  hospitalId: number;
+  role: string;
+}
+
+export interface CacheOptions {
+  store: ResponseStore;
+  schema: GraphQLSchema;
+  settings: CacheSettings;
+  /** Root query fields every role may run: their answers are shared by all roles. */
+  readerFields: ReadonlySet<string>;
+  logger: Logger;
+  /** Every counted event (`hit`, `miss`, `verify_mismatch`…), for metrics. */
+  onEvent?: (event: string, n: number) => void;
+}
+
+/** A hit (answered by the caller), or the ticket the execution that follows runs with. */
+export type LookupResult = { hit: StoredResponse; verify: boolean } | { hit: null; ticket: CacheTicket | null };
+
+const MAX_KEYS_PER_DOCUMENT = 256;
+
+const EVENT_OF: Record<keyof CacheCounters, string> = {
+  hits: 'hit',
+  misses: 'miss',
+  stores: 'store',
+  staleSkips: 'stale_skip',
+  invalidations: 'invalidation',
+  invalidatedResponses: 'invalidated',
+  verifications: 'verify',
+  verifyMismatches: 'verify_mismatch',
+};
+
+/**
+ * The response cache as one component: keys, lookups, tickets for the executions that follow a
+ * miss (or a warm, or a check), the envelop plugin that stores their answers, invalidation of
+ * committed changes, and the self-check of sampled hits. Other folders use only what this
+ * returns (through src/cache/index.ts).
+ */
+export function createCache(options: CacheOptions) {
+  const { store, schema, settings, logger } = options;
+  const onEvent = options.onEvent ?? (() => undefined);
+  const canonical = createCanonicalizer(schema, options.readerFields);
+  const shapeOf = createShapeAnalyzer(schema);
+  const inflight = createInflight();
+
+  const counters = createCounters();
+  const perScope = new Map<number, CacheCounters>();
+  const listeners: Array<(scope: number) => void> = [];
+  const countersFor = (scope: number): CacheCounters => {
+    let c = perScope.get(scope);
+    if (!c) perScope.set(scope, (c = createCounters()));
+    return c;
+  };
+  const count = (scope: number, field: keyof CacheCounters, n = 1) => {
+    counters[field] += n;
+    countersFor(scope)[field] += n;
+    onEvent(EVENT_OF[field], n);
+  };
+
+  const verifier = createVerifier({
+    rate: settings.verifyRate,
+    store,
+    logger,
+    onChecked: (scope, result) => {
+      if (result !== 'inconclusive') count(scope, 'verifications');
+      if (result === 'mismatch') count(scope, 'verifyMismatches');
+    },
+  });
+
+  /**
+   * Null when the request is not a cacheable query. Answers to queries that any reader may run
+   * do not depend on the role, so all roles share them ("reader" class); others are per role.
+   */
+  function keyFor(caller: CacheCaller, op: OperationRequest): string | null {
+    const c = canonical(op);
+    if (!c) return null;
+    const roleClass = c.sharedByReaders ? 'reader' : caller.role;
+    const id = `${roleClass}\0${c.variables}`;
+    let key = c.keys.get(id);
+    if (key === undefined) {
+      key = responseKey(roleClass, c.text, c.variables);
+      // Bounded per document: variables a client varies without end are hashed each time.
+      if (c.keys.size < MAX_KEYS_PER_DOCUMENT && c.variables.length <= 512) c.keys.set(id, key);
+    }
+    return key;
+  }
+
+  /** Fence read before the recomputation, per verify ticket. */
+  const verifyFences = new WeakMap<CacheTicket, Lookup['fence']>();
+
+  const deps: TicketDeps = {
+    store,
+    countHit: (scope) => count(scope, 'hits'),
+    async onAnswer(ticket, result, entities, ttl): Promise<StoreOutcome | undefined> {
+      const body = Buffer.from(JSON.stringify({ data: result.data }));
+      const doc = ticket.document();
+      const tags = doc ? responseTags(shapeOf(doc, ticket.operationName()), result.data, entities) : [];
+      if (ticket.mode === 'verify') {
+        if (ticket.expected) {
+          const fenceBefore = verifyFences.get(ticket) ?? null;
+          await verifier.check({ scope: ticket.scope, key: ticket.key, operationName: ticket.operationName(), expected: ticket.expected, fenceBefore, recomputed: body, tags });
+        }
+        return undefined;
+      }
+      if (ticket.mode === 'request') count(ticket.scope, 'misses');
+      const outcome = await store.store(ticket.scope, ticket.key, body, tags, ttl, ticket.storeFence());
+      if (outcome === 'stored') count(ticket.scope, 'stores');
+      else if (outcome === 'stale') count(ticket.scope, 'staleSkips');
+      return outcome;
+    },
+  };
+
+  async function counted(scope: number, removed: Promise<number>): Promise<number> {
+    const n = await removed;
+    count(scope, 'invalidations');
+    count(scope, 'invalidatedResponses', n);
+    for (const listener of listeners) listener(scope);
+    return n;
+  }
+
+  const invalidation = {
+    beginWrite: (scope: number) => store.beginWrite(scope),
+    releaseWrite: (intent: WriteIntent) => store.releaseWrite(intent),
+    invalidate: (scope: number, tags: readonly string[], intent?: WriteIntent) => counted(scope, store.invalidate(scope, tags, intent)),
+    invalidateType: (scope: number, typename: string) => counted(scope, store.invalidateType(scope, typename)),
+    purge: (scope: number, intent?: WriteIntent) => counted(scope, store.purge(scope, intent)),
+  };
+
+  return {
+    store,
+    /** All scopes together (for metrics). */
+    counters,
+    /** One hospital's counters (for its admin's cacheStats). */
+    countersFor,
+    /** The hospitals this process has cached or invalidated for. */
+    scopes: () => [...perScope.keys()],
+    keyFor,
+    /** Identical misses in flight in this process (see inflight.ts); keyed by `ticket.flightId()`. */
+    inflight,
+    /** Called after every delivered invalidation (the warmer re-warms from here). */
+    onInvalidated: (listener: (scope: number) => void) => void listeners.push(listener),
+
+    /** A hit's bytes (and whether to check it), or the ticket for the execution that follows. */
+    lookup(caller: CacheCaller, op: OperationRequest): LookupResult | Promise<LookupResult> {
+      const key = keyFor(caller, op);
+      if (key === null) return { hit: null, ticket: null };
+      const scope = caller.hospitalId;
+      const settle = (found: Lookup): LookupResult => {
+        if (found.hit) {
+          count(scope, 'hits');
+          return { hit: found.hit, verify: verifier.sample() };
+        }
+        return { hit: null, ticket: new CacheTicket(scope, key, 'request', deps, found) };
+      };
+      const found = store.lookup(scope, key);
+      return found instanceof Promise ? found.then(settle) : settle(found);
+    },
+
+    /** A refresh: no lookup (it must replace the cached answer), stored under the fence read now. */
+    async openForWarm(caller: CacheCaller, op: OperationRequest): Promise<CacheTicket | string> {
+      const fence = await store.fence(caller.hospitalId);
+      if (fence === null) return 'the cache store is unavailable';
+      const key = keyFor(caller, op);
+      if (key === null) return `${op.operationName ?? 'the operation'} is not a cacheable query`;
+      return new CacheTicket(caller.hospitalId, key, 'warm', deps, { fence });
+    },
+
+    /** A check of a served hit: recomputed under the fence read now, compared, never stored. */
+    async openForVerify(caller: CacheCaller, op: OperationRequest, served: StoredResponse): Promise<CacheTicket | null> {
+      const key = keyFor(caller, op);
+      if (key === null) return null;
+      const fence = await store.fence(caller.hospitalId);
+      if (fence === null) return null;
+      const ticket = new CacheTicket(caller.hospitalId, key, 'verify', deps, { fence: null }, served);
+      verifyFences.set(ticket, fence);
+      return ticket;
+    },
+
+    /** The envelop plugin that stores misses (run inside Apollo by src/graphql/executor.ts). */
+    plugin() {
+      return useResponseCache<{ cache?: CacheTicket | null }>({
+        session: (ctx) => (ctx.cache ? String(ctx.cache.scope) : null),
+        enabled: (ctx) => ctx.cache?.isCacheable() === true,
+        cache: (ctx) => (ctx.cache as CacheTicket).envelopCache(),
+        buildResponseCacheKey: ({ context }) => (context as { cache?: CacheTicket | null }).cache?.key ?? '',
+        ttl: settings.ttlMs,
+        // Live admin data is never cached (ROOT_TAGS `uncached`).
+        ttlPerSchemaCoordinate: { ...uncachedCoordinates(), ...settings.ttlPerCoordinate },
+        invalidateViaMutation: false,
+        includeExtensionMetadata: false,
+        shouldCacheResult: ({ result }) => !result.errors?.length,
+      });
+    },
+
+    /** Invalidation entry point for the admin API and the CLI. */
+    invalidation,
+
+    /** Registers the ORM subscriber that turns committed changes into invalidations. */
+    subscriber: () => new CacheInvalidationSubscriber(invalidation, logger),
+  };
+}
+
+export type ResponseCache = ReturnType<typeof createCache>;

@@ -1,0 +1,28 @@
+/**
+ * The response cache: the only import path from outside src/cache.
+ *
+ *   keying/        canonical operation text, response keys, tags of an answer
+ *   stores/        the store contract, the in-process and Redis stores (reads fail open,
+ *                  writes fail closed), Redis timing and liveness
+ *   invalidation/  which change feeds which answer (dependencies.ts, checked against the
+ *                  schema by declarations.ts), the ORM subscriber, admin/CLI plans, purges
+ *   verify/        the self-check of sampled hits
+ *   ticket.ts      one execution's cache state (CacheTicket), owned by the cache
+ *   extensions.ts  `extensions.cache`, built in one place
+ *   cache.ts       createCache(): the component the gateway builds once
+ */
+export { createCache, type CacheCaller, type CacheOptions, type CacheSettings, type LookupResult, type ResponseCache } from './cache';
+export { CacheTicket } from './ticket';
+export { hitSuffix, MISS, type CacheExtension } from './extensions';
+export type { SharedAnswer } from './inflight';
+export type { CacheCounters } from './stats';
+export type { OperationRequest } from './keying/keys';
+export type { Lookup } from './stores/store';
+export { createStore, type StoreEvents } from './stores/create-store';
+export { StoreWriteError, tagType, type ResponseStore, type StoredResponse, type StoreOutcome, type StoreState } from './stores/store';
+export { checkCacheDeclarations } from './invalidation/declarations';
+export { ANSWER_TYPES, ENTITY_TYPES, InvalidationPlanError, planInvalidation, type InvalidationStep } from './invalidation/plan';
+export { purgeSharedCache } from './invalidation/purge';
+export { WriteReport } from './invalidation/write-report';
+export { createMemoryStore } from './stores/memory-store';
+export { createRedisStore } from './stores/redis-store';

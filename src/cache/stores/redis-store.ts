@@ -1,0 +1,250 @@
+import { createHash, randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import type { Logger } from '../../observability/logger';
+import {
+  BEGIN_WRITE_SCRIPT,
+  ENTRIES_SCRIPT,
+  EVICT_SCRIPT,
+  INVALIDATE_SCRIPT,
+  INVALIDATE_TYPE_SCRIPT,
+  PURGE_SCRIPT,
+  RELEASE_WRITE_SCRIPT,
+  STORE_SCRIPT,
+} from './redis-scripts';
+import { createLiveness } from './redis-liveness';
+import { confirmWithin, within } from './redis-timing';
+import { StoreWriteError, tagType, type Fence, type Lookup, type ResponseStore, type StoreOutcome, type WriteIntent } from './store';
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Every key starts with this. Default `wardcache:`. */
+  prefix?: string;
+  /** Read budget: a read slower than this answers from the database (fail open). Default 50 ms. */
+  commandTimeoutMs?: number;
+  /**
+   * Write bound: intents, invalidations and purges are retried until Redis confirms them or this
+   * much time has passed. Also the lifetime of an unconfirmed write intent. Default 5000 ms.
+   */
+  writeTimeoutMs?: number;
+  /** Redis counts as down when a heartbeat goes unanswered this long. Default 2000 ms. */
+  deadAfterMs?: number;
+  /** Heartbeat period. Default 250 ms. */
+  probeIntervalMs?: number;
+  logger: Logger;
+  /** Every failed or timed-out command, for metrics. */
+  onError?: () => void;
+  /** Every read that gave up on a slow (not dead) Redis, for metrics. */
+  onSlowRead?: () => void;
+  /** How long an expired answer is kept as a stale copy (for database outages). Default 0. */
+  retainStaleMs?: number;
+}
+
+/** Value layout: `<storedAt>:<freshUntil>:<body>`. */
+function decode(value: Buffer): { storedAt: number; freshUntil: number; body: Buffer } {
+  const a = value.indexOf(COLON);
+  const b = value.indexOf(COLON, a + 1);
+  return { storedAt: Number(value.subarray(0, a).toString()), freshUntil: Number(value.subarray(a + 1, b).toString()), body: value.subarray(b + 1) };
+}
+
+const COLON = 0x3a;
+const NO_HIT: Lookup = { hit: null, fence: null };
+
+/**
+ * Redis store. Reads fail open, writes fail closed:
+ * - a read that errs or is slower than the read budget answers "miss, do not store" (the
+ *   database answers); a slow reply does not make the store degraded, only a lost connection or
+ *   an unanswered heartbeat does (redis-liveness.ts);
+ * - intents, invalidations and purges are sent whatever the local state, retried until Redis
+ *   confirms them within the write bound, and reject otherwise;
+ * - a scope whose invalidation was not confirmed is served by no process until it was purged:
+ *   here (it is "dirty" until this process purged it), and elsewhere through the write intent
+ *   that expires unconfirmed (any process that sees it purges the scope).
+ */
+export async function createRedisStore(options: RedisStoreOptions): Promise<ResponseStore> {
+  const prefix = options.prefix ?? 'wardcache:';
+  const retainStaleMs = options.retainStaleMs ?? 0;
+  const { logger } = options;
+  const readMs = options.commandTimeoutMs ?? 50;
+  const writeMs = options.writeTimeoutMs ?? 5000;
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false, // no queue: a command during an outage fails now instead of hanging
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+    enableAutoPipelining: true,
+  });
+  redis.on('error', () => undefined); // outages are tracked by the liveness monitor
+
+  const k = (scope: number) => `${prefix}{h${scope}}:`;
+  const shas = new Map<string, string>();
+  /**
+   * Scopes whose invalidation this process could not confirm: not served until purged. The
+   * value counts failures, so a purge that started before a later failure does not clear it.
+   */
+  const dirty = new Map<number, number>();
+  /** Scopes being swept after an abandoned write intent was seen. */
+  const sweeping = new Set<number>();
+
+  async function script(source: string, keys: string[], args: (string | number | Buffer)[] = []): Promise<number> {
+    let sha = shas.get(source);
+    if (!sha) shas.set(source, (sha = createHash('sha1').update(source).digest('hex')));
+    try {
+      return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as number;
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return (await redis.eval(source, keys.length, ...keys, ...args)) as number;
+    }
+  }
+
+  const purgeKeys = (scope: number) => [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}w`, `${k(scope)}wd`];
+
+  const liveness = createLiveness(redis, {
+    deadAfterMs: options.deadAfterMs ?? 2000,
+    intervalMs: options.probeIntervalMs ?? 250,
+    logger,
+    // Before reads are served again: purge what this process failed to invalidate.
+    beforeUp: async () => {
+      for (const [scope, failures] of [...dirty]) {
+        await within(script(PURGE_SCRIPT, purgeKeys(scope), ['']), writeMs);
+        if (dirty.get(scope) === failures) dirty.delete(scope);
+      }
+    },
+  });
+
+  /** A read: skipped while down, bounded by the read budget, `fallback` on any failure. */
+  async function read<T>(fallback: T, op: () => Promise<T>): Promise<T> {
+    if (!liveness.up()) return fallback;
+    try {
+      return await within(op(), readMs);
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ReplyTimeout') options.onSlowRead?.();
+      else options.onError?.();
+      return fallback;
+    }
+  }
+
+  /** A write-side call: sent whatever the local state, retried until confirmed or the bound. */
+  async function confirmed<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await confirmWithin(op, writeMs);
+    } catch (err) {
+      options.onError?.();
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new StoreWriteError(`Redis did not confirm ${what} within ${writeMs} ms: ${reason}`);
+    }
+  }
+
+  /**
+   * A write to the scope was never confirmed (an abandoned intent in Redis, or this process's
+   * own failed invalidation): purge the scope once; any process may, purging is idempotent.
+   */
+  function sweep(scope: number): void {
+    if (sweeping.has(scope)) return;
+    sweeping.add(scope);
+    const failures = dirty.get(scope);
+    confirmed(`the purge of hospital ${scope} after an unconfirmed write`, () => script(PURGE_SCRIPT, purgeKeys(scope), ['']))
+      .then((n) => {
+        if (failures !== undefined && dirty.get(scope) === failures) dirty.delete(scope);
+        logger.warn({ hospitalId: scope, removed: n }, 'a write was never confirmed to the cache: purged its hospital');
+      })
+      .catch((err: unknown) => logger.warn({ hospitalId: scope, err: (err as Error).message }, 'purge after an abandoned write failed; retrying on the next read'))
+      .finally(() => sweeping.delete(scope));
+  }
+
+  function afterDirtyInvalidation(scope: number, err: unknown): never {
+    dirty.set(scope, (dirty.get(scope) ?? 0) + 1);
+    throw err;
+  }
+
+  try {
+    await redis.connect();
+  } catch {
+    // The liveness monitor reports the outage and reconnects (ioredis retries by itself).
+  }
+  liveness.start();
+
+  return {
+    backend: 'redis',
+    state: () => (liveness.up() ? 'up' : 'degraded'),
+
+    lookup: (scope, key) => {
+      if (dirty.size > 0 && dirty.has(scope)) {
+        if (liveness.up()) sweep(scope);
+        return NO_HIT;
+      }
+      return read<Lookup>(NO_HIT, async () => {
+        const [value, epoch, abandoned] = await redis.mgetBuffer(`${k(scope)}r:${key}`, `${k(scope)}e`, `${k(scope)}wd`);
+        if (abandoned && Number(abandoned.toString()) <= liveness.redisNow()) {
+          sweep(scope);
+          return NO_HIT;
+        }
+        const fence = epoch ? epoch.toString() : '0';
+        if (!value) return { hit: null, fence };
+        const found = decode(value);
+        return found.freshUntil > Date.now() ? { hit: found } : { hit: null, fence, stale: found };
+      });
+    },
+
+    fence: (scope) => (dirty.has(scope) ? Promise.resolve(null) : read<Fence>(null, async () => (await redis.get(`${k(scope)}e`)) ?? '0')),
+
+    store: (scope, key, body, tags, ttlMs, fence: Fence) => {
+      if (fence === null || dirty.has(scope)) return Promise.resolve<StoreOutcome>('skipped');
+      return read<StoreOutcome>('skipped', async () => {
+        const keys = [`${k(scope)}e`, `${k(scope)}r:${key}`, `${k(scope)}a`, `${k(scope)}wd`];
+        for (const tag of tags) keys.push(`${k(scope)}t:${tag}`, `${k(scope)}y:${tagType(tag)}`);
+        const now = Date.now();
+        const value = Buffer.concat([Buffer.from(`${now}:${now + ttlMs}:`), body]);
+        const physicalTtl = Math.max(1, Math.round(ttlMs + retainStaleMs));
+        return (await script(STORE_SCRIPT, keys, [fence, physicalTtl, value])) === 1 ? 'stored' : 'stale';
+      });
+    },
+
+    async beginWrite(scope) {
+      const intent: WriteIntent = { id: randomUUID(), scope };
+      await confirmed(`the write intent for hospital ${scope}`, () => script(BEGIN_WRITE_SCRIPT, [`${k(scope)}w`, `${k(scope)}wd`], [intent.id, writeMs]));
+      return intent;
+    },
+
+    async releaseWrite(intent) {
+      await within(script(RELEASE_WRITE_SCRIPT, [`${k(intent.scope)}w`, `${k(intent.scope)}wd`], [intent.id]), writeMs).catch(() => {
+        // Left open, the intent expires and the scope is purged once: safe, only slower.
+      });
+    },
+
+    invalidate: (scope, tags, intent) =>
+      confirmed(`the invalidation of hospital ${scope}`, () =>
+        script(INVALIDATE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}w`, `${k(scope)}wd`, ...tags.map((t) => `${k(scope)}t:${t}`)], [intent?.id ?? '']),
+      ).catch((err: unknown) => afterDirtyInvalidation(scope, err)),
+
+    invalidateType: (scope, typename) =>
+      confirmed(`the invalidation of ${typename} in hospital ${scope}`, () =>
+        script(INVALIDATE_TYPE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}y:${typename}`]),
+      ).catch((err: unknown) => afterDirtyInvalidation(scope, err)),
+
+    purge: (scope, intent) => {
+      const failures = dirty.get(scope);
+      return confirmed(`the purge of hospital ${scope}`, () => script(PURGE_SCRIPT, purgeKeys(scope), [intent?.id ?? '']))
+        .then((n) => {
+          if (failures === dirty.get(scope)) dirty.delete(scope);
+          return n;
+        })
+        .catch((err: unknown) => afterDirtyInvalidation(scope, err));
+    },
+
+    evict: (scope, key) => confirmed(`the eviction of one answer`, () => script(EVICT_SCRIPT, [`${k(scope)}a`, `${k(scope)}r:${key}`])).then((n) => n === 1),
+
+    memoryBytes: () =>
+      read<number | null>(null, async () => {
+        const m = /used_memory:(\d+)/.exec(await redis.info('memory'));
+        return m ? Number(m[1]) : null;
+      }),
+
+    entries: (scope) => read(0, () => script(ENTRIES_SCRIPT, [`${k(scope)}a`], [retainStaleMs])),
+
+    async close() {
+      liveness.stop();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { Logger } from '../../observability/logger';
+import type { Fence, ResponseStore, StoredResponse } from '../stores/store';
+import { firstDifference } from './compare';
+
+export interface VerifierOptions {
+  /** Share of hits recomputed in the background (0 to 1). */
+  rate: number;
+  store: ResponseStore;
+  logger: Logger;
+  /** Each finished check: whether it was conclusive and whether it found a wrong answer. */
+  onChecked(scope: number, result: 'match' | 'mismatch' | 'inconclusive'): void;
+  random?: () => number;
+}
+
+export interface Check {
+  scope: number;
+  key: string;
+  operationName: string | null | undefined;
+  /** The cached answer that was served. */
+  expected: StoredResponse;
+  /** The scope's fence before the recomputation read anything. */
+  fenceBefore: Fence;
+  recomputed: Buffer;
+  tags: readonly string[];
+}
+
+/**
+ * The cache checks itself: a sampled hit is recomputed in the background, and if the fresh
+ * answer differs from the cached one while no write invalidated the hospital in between, the
+ * cached answer was wrong (a freshness bug): it is counted, logged once with the operation, its
+ * tags and the first differing path, and evicted.
+ */
+export function createVerifier(options: VerifierOptions) {
+  const random = options.random ?? Math.random;
+  return {
+    sample(): boolean {
+      return options.rate > 0 && random() < options.rate;
+    },
+
+    async check(c: Check): Promise<void> {
+      const fenceAfter = await options.store.fence(c.scope);
+      if (c.fenceBefore === null || fenceAfter !== c.fenceBefore) {
+        options.onChecked(c.scope, 'inconclusive'); // a write landed meanwhile: nothing to conclude
+        return;
+      }
+      const cached = JSON.parse(c.expected.body.toString('utf8')) as unknown;
+      const fresh = JSON.parse(c.recomputed.toString('utf8')) as unknown;
+      const path = firstDifference(cached, fresh);
+      if (path === null) {
+        options.onChecked(c.scope, 'match');
+        return;
+      }
+      options.onChecked(c.scope, 'mismatch');
+      const evicted = await options.store.evict(c.scope, c.key).catch(() => false);
+      options.logger.error(
+        { hospitalId: c.scope, operation: c.operationName ?? null, tags: c.tags, path, ageMs: Date.now() - c.expected.storedAt, evicted },
+        'cache verification: a cached answer differs from its recomputation under the same fence',
+      );
+    },
+  };
+}
