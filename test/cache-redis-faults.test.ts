@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import pino from 'pino';
-import { createRedisStore } from '../src/cache/redis-store';
-import type { Lookup } from '../src/cache/store';
+import { createRedisStore } from '../src/cache';
+import type { Lookup } from '../src/cache';
 import { op, seedForCache, type CacheFixture } from './support/cache-fixture';
 import { sqliteDatabase, startTestGateway, testConfig, type TestGateway } from './support/gateway';
 import { describeWithCommand, freePort, RedisServer } from './support/processes';
@@ -117,7 +117,7 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
     await redis.start();
     const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
     const config = testConfig(sqliteDatabase(), { redisUrl: redis.url });
-    t = await startTestGateway({ ...config, cache: { ...config.cache, redisTimeoutMs: OUTAGE_MS } }, { logger });
+    t = await startTestGateway({ ...config, cache: { ...config.cache, redisTimeoutMs: OUTAGE_MS, redisDeadMs: OUTAGE_MS } }, { logger });
     fx = await seedForCache(t);
     [viewer, clinician] = await Promise.all([t.token('viewer'), t.token('clinician')]);
     expect((await ready()).body.cache).toEqual({ backend: 'redis', state: 'up' });
@@ -271,7 +271,7 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
     expect(totalOf(again)).toBe(base + registered);
   });
 
-  it('(b) a write during an outage is not hidden by the stale entry a restarted Redis brings back from its AOF', async () => {
+  it('(b) a write while Redis is down is refused and changes nothing; one while it comes back waits for it and is not hidden by the AOF\'s stale entry', async () => {
     const server = redis!;
     await t.gateway.cache.invalidation.purge(1);
     const primed = await dashboard();
@@ -283,13 +283,14 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
     await server.kill();
     outages += 1;
     const duringBefore = await dashboard();
-    const write = await register('Registered While Redis Was Down');
-    expect(write.status).toBe(200);
-    expect(write.errors).toBeUndefined();
+    // Fails closed: without Redis the write cannot be made safe for other processes' readers.
+    const refused = await register('Refused While Redis Was Down');
+    expect(refused.status).toBe(200);
+    expect((refused.errors as Array<{ extensions: { code: string } }>).map((e) => e.extensions.code)).toEqual(['SERVICE_UNAVAILABLE']);
     const duringAfter = await dashboard();
     // Reads during the outage are answered from the database: never a hit, always current.
     expect([duringBefore.status, duringBefore.errors, duringBefore.cache?.hit, totalOf(duringBefore)]).toEqual([200, undefined, false, total0]);
-    expect([duringAfter.status, duringAfter.errors, duringAfter.cache?.hit, totalOf(duringAfter)]).toEqual([200, undefined, false, total0 + 1]);
+    expect([duringAfter.status, duringAfter.errors, duringAfter.cache?.hit, totalOf(duringAfter)]).toEqual([200, undefined, false, total0]);
     expect((await ready()).body.cache.state).toBe('degraded');
 
     // The hard case is real: look at what the AOF brings back, on a unix socket the gateway
@@ -310,12 +311,18 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
     }
     await server.kill();
 
+    // A write sent while Redis is still down waits (up to the write bound) for its intent,
+    // and goes through once Redis is back, evicting the stale entry the AOF brought back.
+    const write = register('Registered While Redis Came Back');
+    await sleep(300);
     await server.start();
+    const written = await write;
+    expect([written.status, written.errors]).toEqual([200, undefined]);
     expect((await cacheState('up', 10_000)).status).toBe(200);
     const next = await dashboard();
     expect(next.status).toBe(200);
     expect(next.errors).toBeUndefined();
-    expect(totalOf(next)).toBe(total0 + 1); // not the AOF's stale entry: its scope was purged first
+    expect(totalOf(next)).toBe(total0 + 1); // not the AOF's stale entry
     const cached = await dashboard();
     expect(cached.cache?.hit).toBe(true);
     expect(totalOf(cached)).toBe(total0 + 1);
@@ -347,13 +354,14 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
     expect(unhandled).toEqual([]);
   });
 
-  it('(e) a busy event loop here is not a Redis outage; a hung Redis still is (50 ms default threshold)', async () => {
+  it('(e) a busy event loop here is not a Redis outage; a hung Redis is: its reads give up after 50 ms, and it is down once a heartbeat goes unanswered', async () => {
     const server = redis!;
     const lines: string[] = [];
     const store = await createRedisStore({
       url: server.url,
       prefix: `${t.gateway.config.cache.redisPrefix}busy:`,
       commandTimeoutMs: 50,
+      deadAfterMs: 300,
       logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
     });
     try {
@@ -378,6 +386,8 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
       server.signal('SIGSTOP');
       try {
         expect(await store.lookup(1, 'busy')).toEqual({ hit: null, fence: null });
+        const down = Date.now() + 5000;
+        while (store.state() !== 'degraded' && Date.now() < down) await sleep(20);
         expect(store.state()).toBe('degraded');
       } finally {
         server.signal('SIGCONT');

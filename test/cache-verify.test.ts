@@ -1,0 +1,68 @@
+import pino from 'pino';
+import { op, seedForCache } from './support/cache-fixture';
+import { sqliteDatabase, startTestGateway, testConfig, type GqlResult, type TestGateway } from './support/gateway';
+
+/**
+ * The cache checks itself (CACHE_VERIFY_RATE): a sampled hit is recomputed in the background
+ * under the current fence. A planted wrong entry is found, counted, logged and evicted; correct
+ * entries are checked without a false alarm.
+ */
+
+type Dashboard = { dashboardStats: { totalPatients: number; inpatients: number; outpatients: number; updatedAt: string } };
+const cacheOf = (r: GqlResult) => (r.body.extensions as { cache?: { hit: boolean } } | undefined)?.cache;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('cache self-check (verify rate 1)', () => {
+  let t: TestGateway;
+  let viewer: string;
+  const lines: Array<{ msg: string; [k: string]: unknown }> = [];
+
+  beforeAll(async () => {
+    const config = testConfig(sqliteDatabase());
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    t = await startTestGateway({ ...config, cache: { ...config.cache, verifyRate: 1 } }, { logger });
+    await seedForCache(t);
+    viewer = await t.token('viewer');
+  });
+  afterAll(() => t?.close());
+
+  const dashboard = () => t.gql<Dashboard>(op('Dashboard'), {}, viewer);
+  async function until(check: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(20);
+    }
+  }
+
+  it('checks correct hits without a false alarm (updatedAt differs and is ignored)', async () => {
+    await dashboard();
+    for (let i = 0; i < 5; i++) expect(cacheOf(await dashboard())?.hit).toBe(true);
+    await until(() => t.gateway.cache.counters.verifications >= 5, '5 verifications');
+    expect(t.gateway.cache.counters.verifyMismatches).toBe(0);
+  });
+
+  it('finds a planted stale entry: counts it, logs operation, tags and path, evicts it', async () => {
+    const right = (await dashboard()).body.data!.dashboardStats;
+    const { store } = t.gateway.cache;
+    const key = t.gateway.cache.keyFor({ hospitalId: 1, role: 'viewer' }, { query: op('Dashboard') })!;
+    const planted = { data: { dashboardStats: { ...right, totalPatients: right.totalPatients + 7 } } };
+    // A stale entry as a lost invalidation would leave it: under the current fence, with its tags.
+    const fence = await store.fence(1);
+    expect(await store.store(1, key, Buffer.from(JSON.stringify(planted)), ['Q:dashboardStats'], 60_000, fence)).toBe('stored');
+
+    const served = await dashboard();
+    expect([cacheOf(served)?.hit, served.body.data!.dashboardStats.totalPatients]).toEqual([true, right.totalPatients + 7]);
+    await until(() => t.gateway.cache.counters.verifyMismatches === 1, 'the mismatch');
+
+    const logged = lines.filter((l) => l.msg.startsWith('cache verification'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ operation: 'Dashboard', hospitalId: 1, path: 'data.dashboardStats.totalPatients', evicted: true });
+    expect(logged[0].tags).toEqual(expect.arrayContaining(['Q:dashboardStats']));
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/^wardcache_cache_verify_mismatches_total 1$/m);
+
+    const next = await dashboard();
+    expect([cacheOf(next)?.hit, next.body.data!.dashboardStats.totalPatients]).toEqual([false, right.totalPatients]);
+  });
+});
