@@ -7,12 +7,10 @@ import type { DatabaseConfig } from '../config/config';
 import { migrationsFor } from '../../migrations';
 import { entities } from './entities';
 import { SqlCountingLogger } from './sql-counter';
+import { SqliteDialect } from './sqlite-dialect';
 
 export type Orm = MikroORM;
 
-// WAL lets readers run beside the writer; busy_timeout makes several gateway processes sharing
-// one file wait for the write lock instead of failing.
-const SQLITE_PRAGMAS = 'pragma journal_mode = WAL; pragma busy_timeout = 5000; pragma synchronous = NORMAL; pragma foreign_keys = ON;';
 export type Em = EntityManager;
 
 /**
@@ -42,20 +40,12 @@ export async function initORM(db: DatabaseConfig, overrides: Partial<Options> = 
       ...common,
       driver: LibSqlDriver,
       dbName: db.path,
-      pool: {
-        // One connection: SQLite has a single writer anyway. The driver replaces its connection
-        // every 10 s, so the per-connection PRAGMAs are set each time one is created.
-        min: 1,
-        max: 1,
-        afterCreate(conn: { exec(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
-          try {
-            conn.exec(SQLITE_PRAGMAS);
-            done(null, conn);
-          } catch (err) {
-            done(err as Error, conn);
-          }
-        },
-      },
+      // Several gateway processes may share the file: the dialect sets each connection's PRAGMAs,
+      // makes write transactions take the write lock first, and retires a connection whose
+      // statement failed (see sqlite-dialect.ts).
+      driverOptions: { client: SqliteDialect },
+      // One connection: SQLite has a single writer anyway. The driver replaces it every 10 s.
+      pool: { min: 1, max: 1 },
       ...overrides,
     } as Options);
   }

@@ -1,17 +1,20 @@
-import { LockMode, UniqueConstraintViolationException, type EntityName, type FilterQuery } from '@mikro-orm/core';
+import { LockMode, LockWaitTimeoutException, UniqueConstraintViolationException, type EntityName, type FilterQuery } from '@mikro-orm/core';
 import type { Em } from '../../db/orm';
-import { BadUserInputError, ConflictError, NotFoundError } from '../../errors/errors';
+import { BadUserInputError, ConflictError, NotFoundError, WriteBusyError } from '../../errors/errors';
 import { parseId } from './order';
 
 /**
  * Runs a write in one transaction. A unique-index violation (two requests racing for one bed)
- * becomes the same CONFLICT the checks give, and nothing is committed.
+ * becomes the same CONFLICT the checks give, and nothing is committed. On SQLite the transaction
+ * holds the write lock from its start (src/db/sqlite-dialect.ts); when another process keeps it
+ * past the bounded wait, the write is refused as retryable SERVICE_UNAVAILABLE, nothing changed.
  */
 export async function inTransaction<T>(em: Em, conflictMessage: string, work: (tem: Em) => Promise<T>): Promise<T> {
   try {
     return await em.transactional((tem) => work(tem as Em));
   } catch (err) {
     if (err instanceof UniqueConstraintViolationException) throw new ConflictError(conflictMessage);
+    if (err instanceof LockWaitTimeoutException) throw new WriteBusyError();
     throw err;
   }
 }
@@ -31,7 +34,7 @@ export async function findOwned<T extends object>(
       ? null
       : await em.findOne(entity, { id: rowId, hospital: hospitalId } as FilterQuery<T>, {
           // Row lock on PostgreSQL so concurrent admissions to one ward see each other's count;
-          // SQLite has a single writer already.
+          // on SQLite the write transaction holds the database's write lock from its BEGIN.
           ...(opts.lock && em.getPlatform().getConfig().get('driver')?.name === 'PostgreSqlDriver'
             ? { lockMode: LockMode.PESSIMISTIC_WRITE }
             : {}),
