@@ -147,10 +147,7 @@ async function start(b: Bench, script: string, env: Record<string, string>, prof
 /** One store: the gateway and its baselines under hit load, then the gateway's misses. */
 async function measureStore(b: Bench, store: Store): Promise<void> {
   const { bodies, headers, redis } = b;
-  const gateway = await start(
-    b,
-    'gateway-server.ts',
-    {
+  const gatewayEnv: Record<string, string> = {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       JWT_SECRET: SECRET,
@@ -163,9 +160,8 @@ async function measureStore(b: Bench, store: Store): Promise<void> {
       ...(store === 'redis' ? { REDIS_URL: redis.url, CACHE_REDIS_PREFIX: 'wardcache-bench:' } : {}),
       // The store's Redis budget (default 50 ms, as in production) can be raised to measure hits alone.
       ...(process.env.BENCH_REDIS_TIMEOUT_MS ? { CACHE_REDIS_TIMEOUT_MS: process.env.BENCH_REDIS_TIMEOUT_MS } : {}),
-    },
-    `gateway-${store}`,
-  );
+  };
+  const gateway = await start(b, 'gateway-server.ts', gatewayEnv, `gateway-${store}`);
   log(`gateway (${store}) at ${gateway.url}`);
 
   // Prime: the first request must be a miss and the second a hit; the hit's bytes are what the baseline serves.
@@ -192,6 +188,12 @@ async function measureStore(b: Bench, store: Store): Promise<void> {
   const bare = await start(b, 'bare-server.ts', bareEnv, `bare-${store}`);
   // For reference (memory only): the baseline with jose's HMAC check on every request.
   const uncached = store === 'memory' && !HITS_ONLY ? await start(b, 'bare-server.ts', { ...bareEnv, BARE_VERIFY_CACHE: '0' }, 'bare-uncached') : null;
+  // The cost of the self-check at its default rate (CACHE_VERIFY_RATE, 0.1%): the same gateway with it off.
+  const noVerify = store === 'memory' && !HITS_ONLY ? await start(b, 'gateway-server.ts', { ...gatewayEnv, CACHE_VERIFY_RATE: '0' }, 'gateway-noverify') : null;
+  for (const op of noVerify ? OPS : []) {
+    await post(`${noVerify!.url}/graphql`, bodies[op], headers);
+    if (cacheOutcome(await post(`${noVerify!.url}/graphql`, bodies[op], headers))?.hit !== true) throw new Error(`${op}: the verify-off gateway did not cache`);
+  }
 
   for (const op of OPS) {
     const check = await post(`${bare.url}/graphql`, bodies[op], headers);
@@ -200,23 +202,31 @@ async function measureStore(b: Bench, store: Store): Promise<void> {
       { label: 'gateway', server: gateway.child, url: gateway.url },
       { label: 'bare', server: bare.child, url: bare.url },
       ...(uncached ? [{ label: 'uncached', server: uncached.child, url: uncached.url }] : []),
+      ...(noVerify ? [{ label: 'noverify', server: noVerify.child, url: noVerify.url }] : []),
     ];
     const spec = (url: string, durationS: number): LoadSpec => ({ url: `${url}/graphql`, body: bodies[op], headers, connections: CONNECTIONS, durationS });
-    const before = await gateway.child.call<{ statements: number; misses: number }>('stats');
+    type Stats = { statements: number; misses: number; verifications: number };
+    const before = await gateway.child.call<Stats>('stats');
     await gateway.child.call('loopDelay');
     await bare.child.call('redisTimes');
-    const [g, base, u] = await interleave(b.load, contenders, spec, { ...TIMING, redisPid: redis.pid });
+    const measured = await interleave(b.load, contenders, spec, { ...TIMING, redisPid: redis.pid });
+    const [g, base] = measured;
+    const u = uncached ? measured[2] : undefined;
+    const nv = noVerify ? measured[contenders.length - 1] : undefined;
     const loopDelay = await gateway.child.call<Stall>('loopDelay');
     const redisGet = store === 'redis' ? await bare.child.call<Stall>('redisTimes') : undefined;
-    const after = await gateway.child.call<{ statements: number; misses: number }>('stats');
-    // Every request under load must be a hit: a miss or any SQL means the run is not what it claims.
-    const misses = Math.max(after.misses - before.misses, after.statements > before.statements ? 1 : 0);
+    const after = await gateway.child.call<Stats>('stats');
+    // Every request under load must be a hit: a miss, or SQL beyond the sampled background
+    // checks, means the run is not what it claims.
+    const checks = after.verifications - before.verifications;
+    const misses = Math.max(after.misses - before.misses, after.statements > before.statements && checks === 0 ? 1 : 0);
     const line = (m: Measured) => `${Math.round(m.rps)} req/s p99 ${m.p99.toFixed(2)} ms ${Math.round(cpuPerResponse(m))} µs/req (${cpuSummary(m)})`;
     log(`${op} ${store}: gateway ${line(g)}; bare ${line(base)}${u ? `; bare, jose every time ${line(u)}` : ''}`);
-    b.report.hits.push({ op, store, answerBytes: (answers.get(op) as Buffer).length, gateway: g, gatewayMisses: misses, loopDelay, bare: base, bareUncached: u, redisGet });
+    b.report.hits.push({ op, store, answerBytes: (answers.get(op) as Buffer).length, gateway: g, gatewayMisses: misses, loopDelay, bare: base, bareUncached: u, redisGet, gatewayNoVerify: nv, verifications: checks });
   }
   await bare.child.stop();
   await uncached?.child.stop();
+  await noVerify?.child.stop();
 
   // Misses one at a time: purge the scope, then time the request and count its SQL statements.
   for (const op of HITS_ONLY ? [] : OPS) {

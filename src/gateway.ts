@@ -68,7 +68,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   // The cache hears about every committed change through the ORM, whoever made it.
   const metrics = createMetrics();
-  const store = await createStore(config, logger, { onRedisError: () => metrics.redisErrors.inc(), onSlowRead: () => metrics.redisSlowReads.inc() });
+  const latency = { heartbeat: metrics.redisLatency.labels('heartbeat'), write: metrics.redisLatency.labels('write') };
+  const store = await createStore(config, logger, {
+    onRedisError: () => metrics.redisErrors.inc(),
+    onSlowRead: () => metrics.redisSlowReads.inc(),
+    onLatency: (kind, ms) => latency[kind].observe(ms / 1000),
+  });
   const ledger = config.redisUrl ? await createRedisLedger(config.redisUrl, config.cache.redisPrefix) : createMemoryLedger();
   // Label children bound once: a hit counts an event, and prom-client hashes labels per call.
   const cacheEvent = new Map<string, { inc(n: number): void }>();

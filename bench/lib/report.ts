@@ -22,6 +22,10 @@ export interface HitRow {
   bare: Measured;
   /** The bare server with the verified-token cache off: jose's HMAC check on every request. */
   bareUncached?: Measured;
+  /** The same gateway with CACHE_VERIFY_RATE=0: the cost of the self-check at its default rate. */
+  gatewayNoVerify?: Measured;
+  /** Hits the gateway checked in the background during the measurement. */
+  verifications?: number;
 }
 
 export interface MissRow {
@@ -66,6 +70,12 @@ export function renderReport(r: Report): string {
     if (h.redisGet) notes.push(`bare's Redis GET p99 ${f(h.redisGet.p99)} ms, max ${f(h.redisGet.max)} ms`);
     if (failed > 0) notes.push(`**${failed} requests not answered as hits** (the store gave up on Redis: see the log)`);
     if (h.bareUncached) notes.push(`bare with jose on every request: ${int(h.bareUncached.rps)} req/s, p99 ${f(h.bareUncached.p99)} ms`);
+    if (h.gatewayNoVerify) {
+      const nv = h.gatewayNoVerify;
+      notes.push(
+        `self-check at the default rate (${h.verifications ?? 0} hits recomputed): gateway with it off ${int(nv.rps)} req/s, p99 ${f(nv.p99)} ms, ${int(cpuPerResponse(nv))} µs/hit → with it on ${((h.gateway.rps / nv.rps) * 100).toFixed(0)}% of the req/s, ${((cpuPerResponse(h.gateway) / cpuPerResponse(nv)) * 100).toFixed(0)}% of the CPU per hit`,
+      );
+    }
     const cpu = `${int(cpuPerResponse(h.gateway))} / ${int(cpuPerResponse(h.bare))} (${(cpuRatio * 100).toFixed(0)}%)`;
     rows.push([`hit ${h.op} (${kb(h.answerBytes)})`, h.store, int(h.gateway.rps), f(h.gateway.p50), f(h.gateway.p99), int(h.bare.rps), f(h.bare.p50), f(h.bare.p99), `**${(ratio * 100).toFixed(0)}%**`, cpu, verdict, notes.join('; ')]);
   }

@@ -56,6 +56,13 @@ export function createMetrics() {
       help: 'Redis reads slower than the read budget (CACHE_REDIS_TIMEOUT_MS), answered from the database; not an outage',
       registers,
     }),
+    redisLatency: new Histogram({
+      name: 'wardcache_redis_latency_seconds',
+      help: 'Redis round trips: heartbeat (TIME) replies, and write-side calls (intent, invalidation, purge) until confirmed, retries included',
+      labelNames: ['kind'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers,
+    }),
     verifyMismatches: new Counter({
       name: 'wardcache_cache_verify_mismatches_total',
       help: 'Sampled cache hits (CACHE_VERIFY_RATE) whose background recomputation differed under an unchanged fence; each was logged and evicted',

@@ -9,6 +9,8 @@ export interface StoreEvents {
   onRedisError?: () => void;
   /** A read gave up on a slow (not dead) Redis and answered from the database. */
   onSlowRead?: () => void;
+  /** Heartbeat round trips and write confirmations (ms). */
+  onLatency?: (kind: 'heartbeat' | 'write', ms: number) => void;
 }
 
 /** REDIS_URL set: the shared Redis store; otherwise the in-process one. */
@@ -23,6 +25,7 @@ export function createStore(config: GatewayConfig, logger: Logger, events: Store
     logger,
     onError: events.onRedisError,
     onSlowRead: events.onSlowRead,
+    onLatency: events.onLatency,
     retainStaleMs: config.cache.staleMs,
   });
 }

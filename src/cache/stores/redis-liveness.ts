@@ -8,6 +8,8 @@ export interface LivenessOptions {
   logger: Logger;
   /** Runs before the store reports `up` again; a rejection keeps it down until the next beat. */
   beforeUp: () => Promise<void>;
+  /** Each answered heartbeat's round trip (ms). */
+  onBeat?: (ms: number) => void;
 }
 
 /**
@@ -62,6 +64,7 @@ export function createLiveness(redis: Redis, options: LivenessOptions) {
       .time()
       .then(async ([seconds, micros]) => {
         const received = Date.now();
+        options.onBeat?.(received - sent);
         offsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + received) / 2;
         beatSince = null;
         if (!up && !recovering && !stopped) {

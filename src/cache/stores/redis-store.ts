@@ -35,6 +35,8 @@ export interface RedisStoreOptions {
   onError?: () => void;
   /** Every read that gave up on a slow (not dead) Redis, for metrics. */
   onSlowRead?: () => void;
+  /** How long Redis took: each heartbeat's reply, and each confirmed write-side call (retries included). */
+  onLatency?: (kind: 'heartbeat' | 'write', ms: number) => void;
   /** How long an expired answer is kept as a stale copy (for database outages). Default 0. */
   retainStaleMs?: number;
 }
@@ -103,6 +105,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
     deadAfterMs: options.deadAfterMs ?? 2000,
     intervalMs: options.probeIntervalMs ?? 250,
     logger,
+    onBeat: (ms) => options.onLatency?.('heartbeat', ms),
     // Before reads are served again: purge what this process failed to invalidate.
     beforeUp: async () => {
       for (const [scope, failures] of [...dirty]) {
@@ -126,8 +129,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
 
   /** A write-side call: sent whatever the local state, retried until confirmed or the bound. */
   async function confirmed<T>(what: string, op: () => Promise<T>): Promise<T> {
+    const started = performance.now();
     try {
-      return await confirmWithin(op, writeMs);
+      const result = await confirmWithin(op, writeMs);
+      options.onLatency?.('write', performance.now() - started);
+      return result;
     } catch (err) {
       options.onError?.();
       const reason = err instanceof Error ? err.message : String(err);
