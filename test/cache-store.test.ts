@@ -32,6 +32,24 @@ for (const [name, describeStore, make] of makers) {
     });
     afterEach(() => store.close());
 
+    it('is quiet under a fence only while no write is open or has invalidated since (the self-check\'s test)', async () => {
+      const fence = await fenceOf(store, 1, 'q');
+      expect(await store.store(1, 'q', body('a'), ['Patient:1#core'], 60_000, fence)).toBe('stored');
+      const hit = await store.lookup(1, 'q');
+      expect(hit.fence).toBe(fence); // a hit carries the fence read with it
+      expect(await store.quiet(1, fence)).toBe(true);
+      const intent = await store.beginWrite(1); // a write between its commit and its invalidation
+      expect(await store.quiet(1, fence)).toBe(false);
+      expect(await store.quiet(2, await store.fence(2))).toBe(true); // other scopes are not affected
+      await store.invalidate(1, ['Patient:9#core'], intent);
+      expect(await store.quiet(1, fence)).toBe(false); // the fence moved
+      expect(await store.quiet(1, await store.fence(1))).toBe(true); // the intent is closed
+      const released = await store.beginWrite(1);
+      await store.releaseWrite(released); // rolled back
+      expect(await store.quiet(1, await store.fence(1))).toBe(true);
+      expect(await store.quiet(1, null)).toBe(false);
+    });
+
     it('returns what was stored, with its store time', async () => {
       const fence = await fenceOf(store, 1, 'k');
       expect(await store.store(1, 'k', body('a'), ['Patient:1#core'], 60_000, fence)).toBe('stored');

@@ -8,7 +8,7 @@ import { createCanonicalizer } from './keying/canonical';
 import { responseKey, type OperationRequest } from './keying/keys';
 import { createShapeAnalyzer, responseTags } from './keying/tags';
 import { createCounters, type CacheCounters } from './stats';
-import type { Lookup, ResponseStore, StoredResponse, StoreOutcome, WriteIntent } from './stores/store';
+import type { Fence, Lookup, ResponseStore, StoredResponse, StoreOutcome, WriteIntent } from './stores/store';
 import { CacheTicket, type TicketDeps } from './ticket';
 import { createVerifier } from './verify/verifier';
 
@@ -39,7 +39,7 @@ export interface CacheOptions {
 }
 
 /** A hit (answered by the caller), or the ticket the execution that follows runs with. */
-export type LookupResult = { hit: StoredResponse; verify: boolean } | { hit: null; ticket: CacheTicket | null };
+export type LookupResult = { hit: StoredResponse; fence: Fence; verify: boolean } | { hit: null; ticket: CacheTicket | null };
 
 const MAX_KEYS_PER_DOCUMENT = 256;
 
@@ -109,8 +109,8 @@ export function createCache(options: CacheOptions) {
     return key;
   }
 
-  /** Fence read before the recomputation, per verify ticket. */
-  const verifyFences = new WeakMap<CacheTicket, Lookup['fence']>();
+  /** The fence read with the checked hit, per verify ticket. */
+  const verifyFences = new WeakMap<CacheTicket, Fence>();
 
   const deps: TicketDeps = {
     store,
@@ -172,7 +172,7 @@ export function createCache(options: CacheOptions) {
       const settle = (found: Lookup): LookupResult => {
         if (found.hit) {
           count(scope, 'hits');
-          return { hit: found.hit, verify: verifier.sample() };
+          return { hit: found.hit, fence: found.fence, verify: verifier.sample() };
         }
         return { hit: null, ticket: new CacheTicket(scope, key, 'request', deps, found) };
       };
@@ -189,12 +189,13 @@ export function createCache(options: CacheOptions) {
       return new CacheTicket(caller.hospitalId, key, 'warm', deps, { fence });
     },
 
-    /** A check of a served hit: recomputed under the fence read now, compared, never stored. */
-    async openForVerify(caller: CacheCaller, op: OperationRequest, served: StoredResponse): Promise<CacheTicket | null> {
+    /**
+     * A check of a served hit: recomputed, compared under the fence read with the hit (a later
+     * one would let a write that landed after the hit pass for a stale entry), never stored.
+     */
+    openForVerify(caller: CacheCaller, op: OperationRequest, served: StoredResponse, fence: Fence): CacheTicket | null {
       const key = keyFor(caller, op);
-      if (key === null) return null;
-      const fence = await store.fence(caller.hospitalId);
-      if (fence === null) return null;
+      if (key === null || fence === null) return null;
       const ticket = new CacheTicket(caller.hospitalId, key, 'verify', deps, { fence: null }, served);
       verifyFences.set(ticket, fence);
       return ticket;

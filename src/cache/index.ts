@@ -17,7 +17,7 @@ export { hitSuffix, MISS, type CacheExtension } from './extensions';
 export type { SharedAnswer } from './inflight';
 export type { CacheCounters } from './stats';
 export type { OperationRequest } from './keying/keys';
-export type { Lookup } from './stores/store';
+export type { Fence, Lookup } from './stores/store';
 export { createStore, type StoreEvents } from './stores/create-store';
 export { StoreWriteError, tagType, type ResponseStore, type StoredResponse, type StoreOutcome, type StoreState } from './stores/store';
 export { checkCacheDeclarations } from './invalidation/declarations';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { TokenService } from '../auth/tokens';
-import { hitSuffix, WriteReport, type CacheTicket, type OperationRequest, type ResponseCache, type SharedAnswer, type StoredResponse } from '../cache';
+import { hitSuffix, WriteReport, type CacheTicket, type Fence, type OperationRequest, type ResponseCache, type SharedAnswer, type StoredResponse } from '../cache';
 import type { Principal } from '../auth/tokens';
 import type { Orm } from '../db/orm';
 import type { Warmer } from '../jobs/warmer';
@@ -88,9 +88,9 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
    * The cache checks a sampled hit: the same operation, as the same caller, recomputed in the
    * background through the same pipeline, compared by the cache (never stored, never awaited).
    */
-  function verifyInBackground(cache: ResponseCache, principal: Principal, op: OperationRequest, served: StoredResponse, requestId: string): void {
+  function verifyInBackground(cache: ResponseCache, principal: Principal, op: OperationRequest, served: StoredResponse, fence: Fence, requestId: string): void {
     void (async () => {
-      const ticket = await cache.openForVerify(principal, op, served);
+      const ticket = cache.openForVerify(principal, op, served, fence);
       if (!ticket) return;
       await deps.apollo.executeOperation(
         { query: op.query, operationName: op.operationName ?? undefined, variables: op.variables ?? undefined },
@@ -138,7 +138,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       if (found.hit) {
         sendHit(res, found.hit, requestId);
         deps.observe({ requestId, operation: op.operationName ?? null, hospitalId: auth.principal.hospitalId, cache: 'hit', ageMs: Date.now() - found.hit.storedAt, status: 200, outcome: 'ok', durationMs: elapsed(), sql: 0 });
-        if (found.verify) verifyInBackground(deps.cache, auth.principal, op, found.hit, requestId);
+        if (found.verify) verifyInBackground(deps.cache, auth.principal, op, found.hit, found.fence, requestId);
         return;
       }
       cache = found.ticket; // null: not a cacheable query (Apollo will say why, if anything is wrong)

@@ -31,6 +31,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
   const byTag = new Map<string, Set<string>>(); // `${scope}|${tag}` → entry keys
   const byType = new Map<string, Set<string>>(); // `${scope}|${type}` → tags
   const epochs = new Map<number, number>();
+  /** Open write intents per scope (announced, not yet invalidated or released). */
+  const openWrites = new Map<number, Set<string>>();
+  let intentSeq = 0;
+  const closeIntent = (intent?: WriteIntent) => {
+    if (!intent) return;
+    const open = openWrites.get(intent.scope);
+    if (open && open.delete(intent.id) && open.size === 0) openWrites.delete(intent.scope);
+  };
   let bytes = 0;
 
   const entryKey = (scope: number, key: string) => `${scope}|${key}`;
@@ -79,7 +87,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
       const fence = String(epochs.get(scope) ?? 0);
       if (!e) return { hit: null, fence };
       const copy = { body: e.body, storedAt: e.storedAt, freshUntil: e.freshUntil };
-      if (e.freshUntil > t) return { hit: copy };
+      if (e.freshUntil > t) return { hit: copy, fence };
       if (e.expiresAt > t) return { hit: null, fence, stale: copy };
       drop(k);
       return { hit: null, fence };
@@ -109,19 +117,31 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
       return 'stored';
     },
 
-    // One process: a write and every read of this cache share it, so no intent is needed.
+    // One process: nothing to fence off for other processes; intents only tell the self-check
+    // that a write is between its commit and its invalidation.
     async beginWrite(scope): Promise<WriteIntent> {
-      return { id: 'memory', scope };
+      const intent = { id: String((intentSeq += 1)), scope };
+      let open = openWrites.get(scope);
+      if (!open) openWrites.set(scope, (open = new Set()));
+      open.add(intent.id);
+      return intent;
     },
 
-    async releaseWrite() {},
+    async releaseWrite(intent) {
+      closeIntent(intent);
+    },
+
+    async quiet(scope, fence) {
+      return fence !== null && String(epochs.get(scope) ?? 0) === fence && !openWrites.has(scope);
+    },
 
     async evict(scope, key) {
       return drop(entryKey(scope, key));
     },
 
-    async invalidate(scope, tags) {
+    async invalidate(scope, tags, intent) {
       bump(scope);
+      closeIntent(intent);
       let removed = 0;
       for (const tag of tags) removed += removeTag(scope, tag);
       return removed;
@@ -137,8 +157,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
       return removed;
     },
 
-    async purge(scope) {
+    async purge(scope, intent) {
       bump(scope);
+      closeIntent(intent);
       let removed = 0;
       for (const [k, e] of entries) if (e.scope === scope && drop(k)) removed += 1;
       for (const map of [byTag, byType]) for (const name of [...map.keys()]) if (name.startsWith(`${scope}|`)) map.delete(name);

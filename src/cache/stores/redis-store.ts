@@ -188,7 +188,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
         const fence = epoch ? epoch.toString() : '0';
         if (!value) return { hit: null, fence };
         const found = decode(value);
-        return found.freshUntil > Date.now() ? { hit: found } : { hit: null, fence, stale: found };
+        return found.freshUntil > Date.now() ? { hit: found, fence } : { hit: null, fence, stale: found };
       });
     },
 
@@ -237,6 +237,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
         })
         .catch((err: unknown) => afterDirtyInvalidation(scope, err));
     },
+
+    quiet: (scope, fence) =>
+      read(false, async () => {
+        const [epoch, openWrite] = await redis.mget(`${k(scope)}e`, `${k(scope)}wd`);
+        return fence !== null && (epoch ?? '0') === fence && openWrite === null;
+      }),
 
     evict: (scope, key) => confirmed(`the eviction of one answer`, () => script(EVICT_SCRIPT, [`${k(scope)}a`, `${k(scope)}r:${key}`])).then((n) => n === 1),
 

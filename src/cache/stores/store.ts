@@ -23,7 +23,10 @@ export type Fence = string | null;
  * A miss may carry the stale copy of an expired answer: served only when the database cannot
  * answer ("serve stale on error"). Invalidated answers are deleted, never kept as stale copies.
  */
-export type Lookup = { hit: StoredResponse; fence?: undefined } | { hit: null; fence: Fence; stale?: StoredResponse };
+export type Lookup =
+  /** A hit carries the fence read with it (atomically), for the self-check. */
+  | { hit: StoredResponse; fence: Fence }
+  | { hit: null; fence: Fence; stale?: StoredResponse };
 
 export type StoreOutcome = 'stored' | 'stale' | 'skipped';
 
@@ -71,6 +74,11 @@ export interface ResponseStore {
   invalidateType(scope: number, typename: string): Promise<number>;
   /** Removes every response of the scope (and closes `intent`). */
   purge(scope: number, intent?: WriteIntent): Promise<number>;
+  /**
+   * True when the scope's fence is still `fence` and no write intent is open: no write has
+   * committed-but-not-invalidated or invalidated since `fence` was read (the self-check's test).
+   */
+  quiet(scope: number, fence: Fence): Promise<boolean>;
   /** Removes one response (a verification found it wrong); true when it was there. */
   evict(scope: number, key: string): Promise<boolean>;
   /** Live entries of the scope. */
