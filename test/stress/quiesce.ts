@@ -108,3 +108,36 @@ export async function readVerifyMetric(gateways: GatewayProcess[], stats: RunSta
     }
   }
 }
+
+/** Upper bound (s) of the bucket where a cumulative histogram reaches quantile `q`. */
+function bucketQuantile(buckets: Array<[number, number]>, q: number): number {
+  const total = buckets[buckets.length - 1]?.[1] ?? 0;
+  for (const [le, count] of buckets) if (count >= q * total) return le;
+  return Infinity;
+}
+
+/**
+ * What a healthy Redis did under this load, per gateway: heartbeat round trips and confirmed
+ * writes (`wardcache_redis_latency_seconds`, as bucket bounds), and reads past the 50 ms budget.
+ * This is the measurement behind the read budget, the dead threshold and the write bound.
+ */
+export async function readRedisLatency(gateways: GatewayProcess[], stats: RunStats): Promise<void> {
+  for (const g of gateways) {
+    const page = await fetchText(`${g.url}/metrics`);
+    if (page === null) continue;
+    const parts: string[] = [];
+    for (const kind of ['heartbeat', 'write']) {
+      const buckets: Array<[number, number]> = [];
+      for (const line of page.split('\n')) {
+        const m = new RegExp(`^wardcache_redis_latency_seconds_bucket\\{le="([^"]+)",kind="${kind}"\\} (\\d+)`).exec(line);
+        if (m) buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+      }
+      const total = buckets[buckets.length - 1]?.[1] ?? 0;
+      if (total === 0) continue;
+      const ms = (s: number) => (Number.isFinite(s) ? `≤${s * 1000} ms` : '>5 s');
+      parts.push(`${kind} n=${total} p50 ${ms(bucketQuantile(buckets, 0.5))} p99 ${ms(bucketQuantile(buckets, 0.99))} max ${ms(bucketQuantile(buckets, 1))}`);
+    }
+    const slow = metricSum(page, 'wardcache_redis_slow_reads_total');
+    if (parts.length || slow) stats.redisLatency.push(`${g.name}: ${parts.join('; ')}; reads over the 50 ms budget: ${slow ?? 0}`);
+  }
+}

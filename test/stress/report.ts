@@ -72,6 +72,8 @@ export class RunStats {
   /** The load phase's length (s), for rates. */
   loadSeconds = 0;
   readonly notes: string[] = [];
+  /** Per gateway: Redis round trips measured under this load (information, not a violation). */
+  readonly redisLatency: string[] = [];
   /** Time origin (performance.now()) of the load phase. */
   origin = performance.now();
 

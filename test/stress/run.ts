@@ -19,11 +19,12 @@ import { readBaseline } from './baseline';
 import { startCluster, type DatabaseKind } from './cluster';
 import { sleep, type LoadContext } from './load';
 import { Model } from './model';
-import { checkQuiescence, readVerifyMetric } from './quiesce';
+import { checkQuiescence, readRedisLatency, readVerifyMetric } from './quiesce';
 import { Random, freshSeed } from './random';
 import { Reader } from './readers';
 import { formatExamples, formatSummary, RunStats, type StressReport } from './report';
 import { Writer } from './writers';
+import { startRedisNoise } from './noise';
 
 export interface StressOptions {
   seconds: number;
@@ -40,6 +41,8 @@ export interface StressOptions {
   examplesPerClass: number;
   /** Where the processes' output goes when a run fails (null: nowhere). */
   logsDir: string | null;
+  /** Other traffic on the shared Redis during the load (test/stress/noise.ts). */
+  redisNoise: boolean;
   /** Seed command arguments (one hospital). */
   data: { wards: number; patients: number; events: number };
   log: (line: string) => void;
@@ -57,6 +60,7 @@ export const DEFAULT_OPTIONS: Omit<StressOptions, 'seed'> = {
   examplesPerClass: 3,
   logsDir: join(__dirname, '..', '..', 'test-artifacts', 'stress'),
   data: { wards: 4, patients: 60, events: 3 },
+  redisNoise: true,
   log: (line) => process.stderr.write(`${line}\n`),
 };
 
@@ -74,6 +78,7 @@ export const USAGE = `Usage: npm run stress -- [options]
   --examples N      examples shown per violation class    (default ${DEFAULT_OPTIONS.examplesPerClass})
   --logs-dir D      the processes' output of failed runs  (default test-artifacts/stress)
   --patients N      seeded patients (one hospital)        (default ${DEFAULT_OPTIONS.data.patients})
+  --redis-noise X   on | off: other traffic keeping the shared Redis busy in bursts (default on)
   -h, --help
 `;
 
@@ -101,6 +106,7 @@ export function parseStressArgs(argv: readonly string[]): StressOptions | 'help'
         examples: { type: 'string' },
         'logs-dir': { type: 'string' },
         patients: { type: 'string' },
+        'redis-noise': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -116,6 +122,8 @@ export function parseStressArgs(argv: readonly string[]): StressOptions | 'help'
     return n;
   };
   const db = values.db === undefined ? 'both' : String(values.db);
+  const noise = values['redis-noise'] === undefined ? 'on' : String(values['redis-noise']);
+  if (!['on', 'off'].includes(noise)) throw new UsageError(`--redis-noise must be on or off, got "${noise}"`);
   if (!['postgres', 'sqlite', 'both'].includes(db)) throw new UsageError(`--db must be postgres, sqlite or both, got "${db}"`);
   return {
     ...DEFAULT_OPTIONS,
@@ -131,6 +139,7 @@ export function parseStressArgs(argv: readonly string[]): StressOptions | 'help'
     examplesPerClass: int('examples', DEFAULT_OPTIONS.examplesPerClass, 0),
     logsDir: values['logs-dir'] === undefined ? DEFAULT_OPTIONS.logsDir : String(values['logs-dir']),
     data: { ...DEFAULT_OPTIONS.data, patients: int('patients', DEFAULT_OPTIONS.data.patients, 1) },
+    redisNoise: noise === 'on',
   };
 }
 
@@ -182,16 +191,20 @@ export async function runOne(database: DatabaseKind, options: StressOptions): Pr
     const progress = setInterval(() => {
       log(`  t=${((performance.now() - stats.origin) / 1000).toFixed(0)}s reads ${stats.reads} (after writes ${stats.readsAfterWrite}), writes ${[...stats.writes.values()].reduce((s, c) => s + c.ok + c.failed, 0)}, violations ${stats.totalViolations()}`);
     }, 5000);
+    const noise = options.redisNoise ? await startRedisNoise(cluster.redisUrl, rng.fork('noise')) : null;
     try {
       await Promise.all([...writers.map((w) => w.run()), ...readers.map((r) => r.run())]);
     } finally {
       clearInterval(progress);
+      const made = await noise?.stop();
+      if (made) stats.redisLatency.push(`other traffic on this Redis: ${made.bursts} busy bursts (6–17 reads of a 100,000-item list in one script), the slowest ${made.maxBurstMs.toFixed(0)} ms`);
     }
     stats.loadSeconds = (performance.now() - stats.origin) / 1000;
 
     await sleep(options.quiesceMs);
     quiescenceEqual = await checkQuiescence(ctx, cluster.oracle, checker, client);
     await readVerifyMetric([...cluster.gateways, cluster.oracle], stats);
+    await readRedisLatency(cluster.gateways, stats);
     for (const gone of cluster.exited()) {
       stats.notes.push(`process exited during the run: ${gone}`);
       stats.violations.other += 1;
@@ -232,6 +245,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   for (const r of reports) {
     const examples = formatExamples(r);
     if (examples) process.stdout.write(`\n${examples}\n`);
+    if (r.stats.redisLatency.length) process.stdout.write(`\nRedis under this load (${r.database}):\n${r.stats.redisLatency.map((l) => `  ${l}`).join('\n')}\n`);
   }
   const failed = reports.filter((r) => !r.ok);
   for (const r of failed) process.stdout.write(`\nFAILED on ${r.database} (seed ${r.seed}); replay: ${replayCommand(options, r.database)}\n`);
