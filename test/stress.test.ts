@@ -34,7 +34,8 @@ const options: Partial<StressOptions> = {
 
 async function stress(database: DatabaseKind): Promise<StressReport> {
   const [report] = await runStress({ ...options, databases: [database] });
-  const text = [formatSummary([report]), formatExamples(report)].filter(Boolean).join('\n\n');
+  const latency = report.stats.redisLatency.length ? `Redis under this load:\n${report.stats.redisLatency.join('\n')}` : '';
+  const text = [formatSummary([report]), formatExamples(report), latency].filter(Boolean).join('\n\n');
   process.stdout.write(`\n${text}\n`);
   const replay = replayCommand({ seconds: SECONDS, readers: 8, writers: 2, processes: 2, seed }, database);
   if (!report.ok) throw new Error(`Freshness violated on ${database} (seed ${seed}; replay: ${replay})\n\n${text}`);
