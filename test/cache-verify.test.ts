@@ -1,4 +1,6 @@
 import pino from 'pino';
+import { createMemoryStore } from '../src/cache';
+import { createVerifier } from '../src/cache/verify/verifier';
 import { op, seedForCache } from './support/cache-fixture';
 import { sqliteDatabase, startTestGateway, testConfig, type GqlResult, type TestGateway } from './support/gateway';
 
@@ -37,8 +39,11 @@ describe('cache self-check (verify rate 1)', () => {
 
   it('checks correct hits without a false alarm (updatedAt differs and is ignored)', async () => {
     await dashboard();
-    for (let i = 0; i < 5; i++) expect(cacheOf(await dashboard())?.hit).toBe(true);
-    await until(() => t.gateway.cache.counters.verifications >= 5, '5 verifications');
+    // Checks run one at a time: each hit waits for the previous hit's check.
+    for (let i = 0; i < 5; i++) {
+      expect(cacheOf(await dashboard())?.hit).toBe(true);
+      await until(() => t.gateway.cache.counters.verifications >= i + 1, `verification ${i + 1}`);
+    }
     expect(t.gateway.cache.counters.verifyMismatches).toBe(0);
   });
 
@@ -64,5 +69,24 @@ describe('cache self-check (verify rate 1)', () => {
 
     const next = await dashboard();
     expect([cacheOf(next)?.hit, next.body.data!.dashboardStats.totalPatients]).toEqual([false, right.totalPatients]);
+  });
+});
+
+describe('the self-check\'s budget', () => {
+  it('runs one check at a time and spends at most its share of the time (5% by default)', () => {
+    let t = 0;
+    let skipped = 0;
+    const v = createVerifier({ rate: 1, store: createMemoryStore(), logger: pino({ level: 'silent' }), onChecked: () => undefined, onSkipped: () => (skipped += 1), now: () => t, random: () => 0 });
+    expect(v.sample()).toBe(true);
+    expect(v.sample()).toBe(false); // one at a time
+    t = 100;
+    v.finished(); // 100 ms of checking in the first second: over 5% of 1 s
+    expect(v.sample()).toBe(false);
+    t = 2000; // 100 ms of 2 s is 5%: allowed again
+    expect(v.sample()).toBe(true);
+    v.finished();
+    expect(skipped).toBe(2);
+    const never = createVerifier({ rate: 0, store: createMemoryStore(), logger: pino({ level: 'silent' }), onChecked: () => undefined });
+    expect(never.sample()).toBe(false);
   });
 });

@@ -89,6 +89,7 @@ export function createCache(options: CacheOptions) {
       if (result !== 'inconclusive') count(scope, 'verifications');
       if (result === 'mismatch') count(scope, 'verifyMismatches');
     },
+    onSkipped: () => onEvent('verify_skipped', 1),
   });
 
   /**
@@ -200,6 +201,9 @@ export function createCache(options: CacheOptions) {
       verifyFences.set(ticket, fence);
       return ticket;
     },
+
+    /** After every sampled hit's check (run or not): frees the one-at-a-time check slot. */
+    verifyFinished: () => verifier.finished(),
 
     /** The envelop plugin that stores misses (run inside Apollo by src/graphql/executor.ts). */
     plugin() {

@@ -96,7 +96,9 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
         { query: op.query, operationName: op.operationName ?? undefined, variables: op.variables ?? undefined },
         { contextValue: createContext({ requestId: `verify-${requestId}`, em: deps.orm.em.fork() as GraphQLContext['em'], auth: { ok: true, principal }, cache: ticket }) },
       );
-    })().catch((err: unknown) => deps.logger.warn({ err, requestId }, 'cache verification could not run'));
+    })()
+      .catch((err: unknown) => deps.logger.warn({ err, requestId }, 'cache verification could not run'))
+      .finally(() => cache.verifyFinished());
   }
 
   return async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
