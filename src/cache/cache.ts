@@ -110,9 +110,6 @@ export function createCache(options: CacheOptions) {
     return key;
   }
 
-  /** The fence read with the checked hit, per verify ticket. */
-  const verifyFences = new WeakMap<CacheTicket, Fence>();
-
   const deps: TicketDeps = {
     store,
     countHit: (scope) => count(scope, 'hits'),
@@ -122,8 +119,8 @@ export function createCache(options: CacheOptions) {
       const tags = doc ? responseTags(shapeOf(doc, ticket.operationName()), result.data, entities) : [];
       if (ticket.mode === 'verify') {
         if (ticket.expected) {
-          const fenceBefore = verifyFences.get(ticket) ?? null;
-          await verifier.check({ scope: ticket.scope, key: ticket.key, operationName: ticket.operationName(), expected: ticket.expected, fenceBefore, recomputed: body, tags });
+          // A verify ticket holds the fence read with the hit it checks (and never stores).
+          await verifier.check({ scope: ticket.scope, key: ticket.key, operationName: ticket.operationName(), expected: ticket.expected, fenceBefore: ticket.storeFence(), recomputed: body, tags });
         }
         return undefined;
       }
@@ -197,9 +194,7 @@ export function createCache(options: CacheOptions) {
     openForVerify(caller: CacheCaller, op: OperationRequest, served: StoredResponse, fence: Fence): CacheTicket | null {
       const key = keyFor(caller, op);
       if (key === null || fence === null) return null;
-      const ticket = new CacheTicket(caller.hospitalId, key, 'verify', deps, { fence: null }, served);
-      verifyFences.set(ticket, fence);
-      return ticket;
+      return new CacheTicket(caller.hospitalId, key, 'verify', deps, { fence }, served);
     },
 
     /** After every sampled hit's check (run or not): frees the one-at-a-time check slot. */

@@ -71,7 +71,8 @@ export class CacheTicket {
     return this.opName;
   }
 
-  /** The fence this execution's answer is stored under (null: do not store). */
+  /** The fence this execution's answer is stored under (null: do not store); for a verify
+   * ticket, the fence read with the hit it checks. */
   storeFence(): Fence {
     return this.fence ?? null;
   }
