@@ -12,7 +12,7 @@ import {
   STORE_SCRIPT,
 } from './redis-scripts';
 import { createLiveness } from './redis-liveness';
-import { confirmWithin, within } from './redis-timing';
+import { confirmWithin, ReplyTimeout, within } from './redis-timing';
 import { StoreWriteError, tagType, type Fence, type Lookup, type ResponseStore, type StoreOutcome, type WriteIntent } from './store';
 
 export interface RedisStoreOptions {
@@ -121,7 +121,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
     try {
       return await within(op(), readMs);
     } catch (err) {
-      if (err instanceof Error && err.name === 'ReplyTimeout') options.onSlowRead?.();
+      if (err instanceof ReplyTimeout) options.onSlowRead?.();
       else options.onError?.();
       return fallback;
     }
