@@ -361,7 +361,10 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
       url: server.url,
       prefix: `${t.gateway.config.cache.redisPrefix}busy:`,
       commandTimeoutMs: 50,
-      deadAfterMs: 300,
+      // Well under the suite gateway's own 500 ms, so that the short stop below is this store's
+      // outage only (the gateway, connected to the same Redis, must not count one).
+      deadAfterMs: 150,
+      probeIntervalMs: 25,
       logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
     });
     try {
@@ -387,7 +390,7 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
       try {
         expect(await store.lookup(1, 'busy')).toEqual({ hit: null, fence: null });
         const down = Date.now() + 5000;
-        while (store.state() !== 'degraded' && Date.now() < down) await sleep(20);
+        while (store.state() !== 'degraded' && Date.now() < down) await sleep(5);
         expect(store.state()).toBe('degraded');
       } finally {
         server.signal('SIGCONT');

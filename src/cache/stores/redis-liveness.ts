@@ -25,6 +25,17 @@ export function createLiveness(redis: Redis, options: LivenessOptions) {
   let stopped = false;
   let offsetMs = 0;
   let beatSince: number | null = null;
+  /**
+   * Bumped whenever this monitor drops the connection itself: a reply to a heartbeat sent
+   * before that (it can still arrive while the socket closes) must not report Redis back up,
+   * or one outage would log two warnings.
+   */
+  let connection = 0;
+  const reconnect = () => {
+    connection += 1;
+    beatSince = null;
+    redis.disconnect(true);
+  };
   let recovering = false;
   let timer: NodeJS.Timeout | null = null;
 
@@ -42,7 +53,7 @@ export function createLiveness(redis: Redis, options: LivenessOptions) {
     else if (notReadySince === null) notReadySince = Date.now();
     else if (Date.now() - notReadySince > options.deadAfterMs && (redis.status === 'connect' || redis.status === 'connecting')) {
       notReadySince = Date.now();
-      redis.disconnect(true); // start over instead of waiting on a hung handshake
+      reconnect(); // start over instead of waiting on a hung handshake
       return;
     }
     if (beatSince !== null) {
@@ -53,16 +64,17 @@ export function createLiveness(redis: Redis, options: LivenessOptions) {
         if (beatSince !== since || Date.now() - since <= options.deadAfterMs) return;
         down(`no reply to a heartbeat for ${options.deadAfterMs} ms`);
         // A hung socket never closes by itself: drop it, and let ioredis connect again.
-        beatSince = null;
-        redis.disconnect(true);
+        reconnect();
       });
       return;
     }
     const sent = Date.now();
+    const on = connection;
     beatSince = sent;
     redis
       .time()
       .then(async ([seconds, micros]) => {
+        if (on !== connection) return; // sent on a connection this monitor has dropped since
         const received = Date.now();
         options.onBeat?.(received - sent);
         offsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + received) / 2;
@@ -71,8 +83,10 @@ export function createLiveness(redis: Redis, options: LivenessOptions) {
           recovering = true;
           try {
             await options.beforeUp();
-            up = true;
-            logger.info('Redis answers again: response cache back on');
+            if (on === connection) {
+              up = true;
+              logger.info('Redis answers again: response cache back on');
+            }
           } catch {
             // still down; the next beat tries again
           } finally {
@@ -81,6 +95,7 @@ export function createLiveness(redis: Redis, options: LivenessOptions) {
         }
       })
       .catch((err: unknown) => {
+        if (on !== connection) return;
         beatSince = null;
         down(err instanceof Error ? err.message : String(err));
       });
