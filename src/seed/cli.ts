@@ -1,9 +1,11 @@
 /**
- * `npm run seed -- --hospitals 2 --wards 6 --patients 400 --events 8 --seed 1`
+ * `npm run seed -- --hospitals 2 --wards 40 --patients 20000 --events 25 --seed 1`
  *
  * Replaces every row of the database named by DATABASE_URL (default: the SQLite file
- * data/wardcache.sqlite) with a deterministic data set. It writes around the ORM and any
- * cache: restart or flush a running gateway afterwards.
+ * data/wardcache.sqlite) with the reference data set of ../shared/dataset: exactly the rows
+ * that `reference-generator.mjs` writes for the same arguments. It writes around the ORM, so
+ * it drops the cached answers of the replaced hospitals from the shared Redis itself (a gateway
+ * with an in-process cache must be restarted).
  */
 import { parseArgs } from 'node:util';
 import { parseDatabaseUrl, type DatabaseConfig } from '../config/config';
@@ -15,18 +17,22 @@ import { seedDatabase, type SeedOptions } from './seed';
 export const USAGE = `Usage: npm run seed -- [options]
 
 Replaces ALL data in the database named by DATABASE_URL (file:/path.sqlite or
-postgres://…; default data/wardcache.sqlite) with a deterministic data set.
+postgres://…; default data/wardcache.sqlite) with the reference data set: exactly
+the rows of ../shared/dataset/reference-generator.mjs for the same arguments.
 
-Options (positive integers):
-  --hospitals H   hospitals, ids 1..H                 (default 2)
-  --wards W       wards per hospital, 20-40 beds each (default 6)
-  --patients P    patients per hospital               (default 400)
-  --events E      mean clinical events per patient    (default 8)
-  --seed S        random seed; same arguments, same rows (default 1)
+Options:
+  --hospitals H   hospitals, ids 1..H                  (default 2)
+  --wards W       wards per hospital, 20-40 beds each  (default 40)
+  --patients P    patients per hospital                (default 20000)
+  --events E      mean clinical events per patient, 0+ (default 25)
+  --seed S        random seed, 0+; same arguments, same rows (default 1)
   -h, --help      show this help
 `;
 
-const DEFAULTS = { hospitals: 2, wards: 6, patients: 400, events: 8, seed: 1 } as const;
+/** The reference generator's defaults. */
+const DEFAULTS = { hospitals: 2, wards: 40, patients: 20000, events: 25, seed: 1 } as const;
+/** Options that may be 0 (as in the generator); the others must be positive. */
+const ZERO_ALLOWED: ReadonlySet<string> = new Set(['events', 'seed']);
 type NumericOption = keyof typeof DEFAULTS;
 const NUMERIC_OPTIONS = Object.keys(DEFAULTS) as NumericOption[];
 
@@ -63,8 +69,9 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     if (raw === undefined) continue;
     const text = String(raw).trim();
     const n = Number(text);
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
-      throw new UsageError(`--${key} must be a positive integer, got "${String(raw)}"`);
+    const min = ZERO_ALLOWED.has(key) ? 0 : 1;
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) {
+      throw new UsageError(`--${key} must be a ${min === 0 ? 'non-negative' : 'positive'} integer, got "${String(raw)}"`);
     }
     options[key] = n;
   }
@@ -113,7 +120,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (purge && !purge.ok) process.stderr.write('seed: WARNING: Redis did not answer; restart the gateways to drop cached answers\n');
     process.stdout.write(
       `Seeded ${where} (seed ${options.seed}): ${s.hospitals} hospitals, ${s.wards} wards, ${s.tags} tags, ` +
-        `${s.patients} patients, ${s.admissions} open admissions, ${s.events} events in ${(s.ms / 1000).toFixed(1)}s\n`,
+        `${s.patients} patients, ${s.admissions} open and ${s.dischargedAdmissions} discharged admissions, ${s.events} events ` +
+        `in ${(s.ms / 1000).toFixed(1)}s\n`,
     );
     return 0;
   } finally {

@@ -1,50 +1,36 @@
-/** Word lists for the seed command. Order matters: changing a list changes every seeded row. */
+/**
+ * Word lists of the seed, copied from the reference generator (../shared/dataset/
+ * reference-generator.mjs). Order matters: `pick` indexes into them, so changing a list (or its
+ * order) changes every seeded row and breaks the equality with the reference data set.
+ */
 
-export const HOSPITAL_NAMES: readonly string[] = [
-  "St Mary's General",
-  'Royal Victoria Infirmary',
-  'Riverside University Hospital',
-  "St Bartholomew's",
-  'Queen Elizabeth Memorial',
-  'Northgate District General',
-  "King's Mill Hospital",
-  'Harbourview Medical Centre',
-  'Westfield Community Hospital',
-  'Mercy Regional',
-  "St Luke's Infirmary",
-  'Lakeside General',
-];
-
-export interface WardName {
+export interface Specialty {
   name: string;
   abbreviation: string;
 }
 
-export const WARD_NAMES: readonly WardName[] = [
+/** Ward i of a hospital is SPECIALTIES[i % 20], followed by a letter (and a round number). */
+export const SPECIALTIES: readonly Specialty[] = [
   { name: 'Cardiology', abbreviation: 'CARD' },
+  { name: 'Neurology', abbreviation: 'NEUR' },
   { name: 'Oncology', abbreviation: 'ONC' },
-  { name: 'Neurology', abbreviation: 'NEURO' },
-  { name: 'Orthopaedics', abbreviation: 'ORTHO' },
-  { name: 'Paediatrics', abbreviation: 'PAED' },
+  { name: 'Orthopedics', abbreviation: 'ORTH' },
+  { name: 'Pediatrics', abbreviation: 'PED' },
+  { name: 'Geriatrics', abbreviation: 'GER' },
   { name: 'Maternity', abbreviation: 'MAT' },
+  { name: 'Surgery', abbreviation: 'SURG' },
   { name: 'Intensive Care', abbreviation: 'ICU' },
   { name: 'Respiratory', abbreviation: 'RESP' },
-  { name: 'Geriatrics', abbreviation: 'GER' },
-  { name: 'General Surgery', abbreviation: 'SURG' },
-  { name: 'Renal', abbreviation: 'REN' },
-  { name: 'Haematology', abbreviation: 'HAEM' },
+  { name: 'Nephrology', abbreviation: 'NEPH' },
   { name: 'Gastroenterology', abbreviation: 'GAST' },
-  { name: 'Acute Medical Unit', abbreviation: 'AMU' },
-  { name: 'Stroke Unit', abbreviation: 'STRK' },
-  { name: 'Coronary Care', abbreviation: 'CCU' },
-  { name: 'Endocrinology', abbreviation: 'ENDO' },
+  { name: 'Hematology', abbreviation: 'HEM' },
+  { name: 'Infectious Diseases', abbreviation: 'ID' },
+  { name: 'Psychiatry', abbreviation: 'PSY' },
+  { name: 'Rehabilitation', abbreviation: 'REHB' },
   { name: 'Urology', abbreviation: 'URO' },
   { name: 'Dermatology', abbreviation: 'DERM' },
-  { name: 'Infectious Diseases', abbreviation: 'ID' },
-  { name: 'Vascular Surgery', abbreviation: 'VASC' },
-  { name: 'Neonatal Unit', abbreviation: 'NNU' },
-  { name: 'Psychiatry', abbreviation: 'PSY' },
-  { name: 'Rehabilitation', abbreviation: 'REHAB' },
+  { name: 'Endocrinology', abbreviation: 'ENDO' },
+  { name: 'General Medicine', abbreviation: 'GMED' },
 ];
 
 export interface TagName {
@@ -53,43 +39,36 @@ export interface TagName {
   color: string;
 }
 
+/** Every hospital gets all of these, in this order. */
 export const TAG_NAMES: readonly TagName[] = [
-  { name: 'Fall risk', color: '#f59e0b' },
-  { name: 'Isolation', color: '#8b5cf6' },
-  { name: 'DNR', color: '#111827' },
   { name: 'Allergy', color: '#dc2626' },
   { name: 'Diabetic', color: '#2563eb' },
-  { name: 'Post-op', color: '#059669' },
+  { name: 'DNR', color: '#111827' },
+  { name: 'Fall risk', color: '#f59e0b' },
+  { name: 'Isolation', color: '#7c3aed' },
+  { name: 'NPO', color: '#0891b2' },
   { name: 'Palliative', color: '#db2777' },
-  { name: 'Nil by mouth', color: '#ea580c' },
-  { name: 'Pressure ulcer risk', color: '#ca8a04' },
-  { name: 'Safeguarding', color: '#4f46e5' },
-  { name: 'Interpreter needed', color: '#0891b2' },
+  { name: 'Post-op', color: '#16a34a' },
+  { name: 'Pressure ulcer risk', color: '#ea580c' },
   { name: 'Sepsis watch', color: '#b91c1c' },
+  { name: 'Telemetry', color: '#4f46e5' },
+  { name: 'Wandering risk', color: '#65a30d' },
 ];
 
 export const FIRST_NAMES: readonly string[] = [
-  'Oliver', 'Amelia', 'George', 'Isla', 'Harry', 'Ava', 'Noah', 'Mia', 'Jack', 'Ivy',
-  'Leo', 'Lily', 'Arthur', 'Isabella', 'Muhammad', 'Rosie', 'Oscar', 'Sophia', 'Charlie', 'Grace',
-  'Jacob', 'Freya', 'Thomas', 'Evie', 'Henry', 'Florence', 'William', 'Emily', 'James', 'Poppy',
-  'Alfie', 'Ella', 'Theo', 'Willow', 'Joshua', 'Daisy', 'Freddie', 'Sienna', 'Archie', 'Charlotte',
-  'Ethan', 'Alice', 'Isaac', 'Matilda', 'Alexander', 'Elsie', 'Samuel', 'Sofia', 'Daniel', 'Ruby',
-  'Margaret', 'Patricia', 'Dorothy', 'Joan', 'Barbara', 'Susan', 'Elizabeth', 'Helen', 'Anne', 'Mary',
-  'Peter', 'David', 'John', 'Michael', 'Robert', 'Richard', 'Paul', 'Stephen', 'Andrew', 'Brian',
-  'Priya', 'Aisha', 'Fatima', 'Mei', 'Yuki', 'Chloe', 'Zara', 'Amira', 'Niamh', 'Siobhan',
-  'Rahul', 'Omar', 'Kwame', 'Tomasz', 'Piotr', 'Luca', 'Mateo', 'Hiroshi', 'Declan', 'Rhys',
-  'Gwen', 'Eilidh', 'Catriona', 'Bronwen', 'Agnieszka', 'Ingrid', 'Lucia', 'Nadia', 'Esther', 'Ruth',
+  'Alice', 'Amir', 'Anna', 'Aziz', 'Beatriz', 'Ben', 'Carla', 'Chen', 'Clara', 'Daniel', 'Dmitri', 'Elena',
+  'Emma', 'Farah', 'Felix', 'Grace', 'Hana', 'Hugo', 'Ines', 'Ivan', 'Jonas', 'Julia', 'Kai', 'Karin',
+  'Lars', 'Layla', 'Leo', 'Lina', 'Luca', 'Maria', 'Marta', 'Mateo', 'Mei', 'Nadia', 'Noah', 'Nora',
+  'Omar', 'Olga', 'Paul', 'Priya', 'Rafael', 'Rosa', 'Sara', 'Sofia', 'Tariq', 'Theo', 'Uma', 'Victor',
+  'Wen', 'Yara', 'Yusuf', 'Zoe',
 ];
 
 export const LAST_NAMES: readonly string[] = [
-  'Smith', 'Jones', 'Williams', 'Taylor', 'Brown', 'Davies', 'Evans', 'Wilson', 'Thomas', 'Johnson',
-  'Roberts', 'Robinson', 'Thompson', 'Wright', 'Walker', 'White', 'Edwards', 'Hughes', 'Green', 'Hall',
-  'Lewis', 'Harris', 'Clarke', 'Patel', 'Jackson', 'Wood', 'Turner', 'Martin', 'Cooper', 'Hill',
-  'Ward', 'Morris', 'Moore', 'Clark', 'Lee', 'King', 'Baker', 'Harrison', 'Morgan', 'Allen',
-  'James', 'Scott', 'Phillips', 'Watson', 'Davis', 'Parker', 'Price', 'Bennett', 'Young', 'Griffiths',
-  'Mitchell', 'Kelly', 'Cook', 'Carter', 'Richardson', 'Bailey', 'Collins', 'Bell', 'Shaw', 'Murphy',
-  'Miller', 'Cox', 'Richards', 'Khan', 'Marshall', 'Anderson', 'Simpson', 'Ellis', 'Adams', 'Singh',
-  'Begum', 'Wilkinson', 'Foster', 'Chapman', 'Powell', 'Webb', 'Rogers', 'Gray', 'Mason', 'Ali',
-  "O'Brien", 'McDonald', 'MacLeod', 'Campbell', 'Stewart', 'Nowak', 'Kowalski', 'Okafor', 'Mensah', 'Nguyen',
-  'Chen', 'Wong', 'Kaur', 'Ahmed', 'Hussain', 'Rossi', 'Fernandes', 'Silva', 'Murray', 'Doyle',
+  'Adams', 'Alvarez', 'Andersen', 'Bauer', 'Bianchi', 'Brown', 'Costa', 'Dubois', 'Eriksson', 'Fischer',
+  'Garcia', 'Hansen', 'Ito', 'Jansen', 'Kaur', 'Kim', 'Kowalski', 'Larsen', 'Lopez', 'Martin', 'Meyer',
+  'Moreau', 'Nakamura', 'Nguyen', 'Novak', 'Okafor', 'Olsen', 'Patel', 'Petrov', 'Popescu', 'Quinn',
+  'Rossi', 'Santos', 'Schmidt', 'Silva', 'Singh', 'Smith', 'Tanaka', 'Torres', 'Varga', 'Wagner',
+  'Weber', 'Wong', 'Yilmaz', 'Zhang', 'Ziegler',
 ];
+
+export const EVENT_KINDS = ['vitals', 'medication', 'lab_result', 'note', 'imaging', 'consult'] as const;

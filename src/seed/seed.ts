@@ -1,19 +1,33 @@
 /**
- * Fills the database with a deterministic demo/benchmark data set.
+ * Fills the database with the reference data set of ../shared/dataset: for the same arguments
+ * (hospitals, wards, patients, events, seed) the rows are exactly those that
+ * `reference-generator.mjs` writes: the same ids, names, abbreviations, floors, capacities,
+ * tags and colours, patient names and statuses, patient tags, admissions (ward, bed label,
+ * admitted and discharged times) and events (kind, time). The generator is the specification;
+ * this file ports its algorithm: ONE mulberry32 stream seeded with `seed`, consumed in exactly
+ * the order of the generator's loops. Any change to the order of the random draws (or to the
+ * word lists in names.ts) changes every row after it, and test/seed.test.ts compares the rows
+ * with the generator's, table by table and field by field.
+ *
+ * Timestamps are relative to the data set's fixed "now", SEED_ANCHOR (2026-01-01T00:00:00Z).
+ * `opts.now` (the demo data of an empty gateway database) shifts every timestamp by
+ * now - SEED_ANCHOR, so the same rows end at the real now; the seed command never passes it.
+ *
+ * The project's own column `patient.latest_event_at` (not in the reference) is the newest
+ * occurred_at of the patient's events, null without events.
  *
  * NOTE: the seed bypasses MikroORM's unit of work and identity map (and any response cache in
  * front of the database): rows are written with multi-row INSERTs straight through knex, in one
  * transaction. Whoever runs it against a live gateway must flush the gateway's caches
  * afterwards, or clients keep seeing the old rows.
- *
- * Same arguments => same rows, byte for byte: every random choice comes from `Random` (seeded
- * mulberry32), ids are assigned explicitly, and `now` is a fixed instant unless given.
  */
 import type { MikroORM } from '@mikro-orm/core';
 import { BaseSqlitePlatform, type EntityManager as SqlEntityManager, type Knex } from '@mikro-orm/knex';
 import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
-import { FIRST_NAMES, HOSPITAL_NAMES, LAST_NAMES, TAG_NAMES, WARD_NAMES } from './names';
-import { Random, mixSeed } from './random';
+import { EVENT_KINDS, FIRST_NAMES, LAST_NAMES, SPECIALTIES, TAG_NAMES } from './names';
+import { Random } from './random';
+
+export { EVENT_KINDS } from './names';
 
 export interface SeedOptions {
   /** Number of hospitals; they get ids 1..hospitals. */
@@ -24,8 +38,12 @@ export interface SeedOptions {
   patients: number;
   /** Mean clinical events per patient (each patient gets 0..2×events). */
   events: number;
+  /** Seed of the random stream (0..2^32-1 are distinct; larger values wrap, as in the generator). */
   seed: number;
-  /** Reference instant for every generated time; defaults to DEFAULT_SEED_NOW. */
+  /**
+   * Shifts every timestamp by now - SEED_ANCHOR (the demo data, so the dashboard looks alive).
+   * Without it the rows are the reference data set's, relative to SEED_ANCHOR.
+   */
   now?: Date;
 }
 
@@ -34,47 +52,69 @@ export interface SeedSummary {
   wards: number;
   tags: number;
   patients: number;
+  patientTags: number;
+  /** Open admissions, i.e. inpatients (the generator's `counts.inpatients`). */
   admissions: number;
+  /** Past admissions with a discharge time (admissions + dischargedAdmissions = all rows). */
+  dischargedAdmissions: number;
   events: number;
   ms: number;
 }
 
-/** Fixed default for `now`, so two runs with the same arguments write identical rows. */
-export const DEFAULT_SEED_NOW = new Date('2026-11-01T08:00:00.000Z');
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
 
-export const EVENT_KINDS = ['note', 'vitals', 'lab', 'medication', 'imaging'] as const;
-/** Relative frequency of each entry of EVENT_KINDS. */
-const EVENT_KIND_WEIGHTS = [25, 40, 15, 15, 5];
+/** The data set's fixed "now" (the generator's ANCHOR_MS): every timestamp lies at or before it. */
+export const SEED_ANCHOR = new Date('2026-01-01T00:00:00.000Z');
 
 export const MIN_BEDS = 20;
 export const MAX_BEDS = 40;
-/** Share of each ward's beds taken by open admissions (when there are enough patients). */
+/** Open admissions fill about this share of all beds (when there are enough patients). */
 export const OCCUPANCY = 0.85;
-export const TAGS_PER_HOSPITAL = 8;
-const TAGGED_SHARE = 0.3;
-/** Of the tagged patients, the share that get a second tag. */
-const SECOND_TAG_SHARE = 0.35;
-/** Patients per hospital forced to have no events at all. */
-export const PATIENTS_WITHOUT_EVENTS = 2;
-
-const SECOND = 1000;
-export const EVENT_WINDOW_MS = 30 * 86_400 * SECOND;
-export const ADMISSION_WINDOW_MS = 14 * 86_400 * SECOND;
+/** Every hospital has all the tags of names.ts. */
+export const TAGS_PER_HOSPITAL = TAG_NAMES.length;
+/** Bed labels are zero-padded to at least this many digits ("007"). */
+export const BED_LABEL_DIGITS = 3;
+/** Share of patients (inpatients or not) with one past, discharged admission. */
+export const DISCHARGED_SHARE = 0.25;
+/** Open admissions began between 1 hour and 60 days before the anchor. */
+export const OPEN_ADMISSION_MS = { min: HOUR, max: 60 * DAY } as const;
+/** Discharged admissions began 61 to 365 days before the anchor and lasted 1 to 14 days. */
+export const DISCHARGED_ADMISSION_MS = { min: 61 * DAY, max: 365 * DAY } as const;
+export const STAY_MS = { min: DAY, max: 14 * DAY } as const;
+/** Events lie within the year before the anchor (the anchor itself included). */
+export const EVENT_WINDOW_MS = 365 * DAY;
 
 /** Child tables first, so the foreign keys never see an orphan. */
 const TABLES_CHILD_FIRST = ['clinical_event', 'admission', 'patient_tags', 'patient', 'tag', 'ward', 'hospital'];
 const SERIAL_TABLES = ['hospital', 'ward', 'tag', 'patient', 'admission', 'clinical_event'];
 
-/** Independent random streams, so e.g. changing --events does not change patient names. */
-const Stream = {
-  HospitalNames: 1,
-  Wards: 2,
-  Tags: 3,
-  Patients: 4,
-  Admissions: 5,
-  PatientTags: 6,
-  Events: 7,
-} as const;
+/** Ward i's name suffix: A..Z over the specialties, then A2..Z2, A3… (the generator's). */
+export function wardSuffix(i: number): string {
+  const letter = String.fromCharCode(65 + (Math.floor(i / SPECIALTIES.length) % 26));
+  const round = Math.floor(i / (SPECIALTIES.length * 26));
+  return round ? `${letter}${round + 1}` : letter;
+}
+
+/** The seed's label of bed `n` (1-based) of a ward with `capacity` beds: "007" (digits only). */
+export function seededBedLabel(n: number, capacity: number): string {
+  return String(n).padStart(Math.max(BED_LABEL_DIGITS, String(capacity).length), '0');
+}
+
+/**
+ * "Bed 201A": floor, two-digit room, A/B (two beds per room); `index` is 0-based. Not a label
+ * the seed writes (those are digits only, see seededBedLabel), so it never collides with a
+ * seeded bed: for code that makes up beds for new admissions (bench/hospital-day).
+ */
+export function bedLabel(floor: number, index: number): string {
+  const room = Math.floor(index / 2) + 1;
+  return `Bed ${floor}${String(room).padStart(2, '0')}${index % 2 === 0 ? 'A' : 'B'}`;
+}
+
+/** 0..3 tags: 40% none, 30% one, 20% two, 10% three (from one uniform draw). */
+function tagCount(r: number): number {
+  return r < 0.4 ? 0 : r < 0.7 ? 1 : r < 0.9 ? 2 : 3;
+}
 
 type Dialect = 'sqlite' | 'postgresql';
 
@@ -90,6 +130,11 @@ const MAX_PARAMS: Record<Dialect, number> = { sqlite: 30_000, postgresql: 65_000
  * knex's own `insert([...rows])` is not used: for SQLite it compiles multi-row inserts to
  * `insert … select ? as a union all select …`, which SQLite refuses beyond 500 rows
  * (SQLITE_MAX_COMPOUND_SELECT), and it re-derives the column list per row.
+ *
+ * Rows of all tables are generated interleaved (as the reference generator does: a patient,
+ * its tags, admissions and events, then the next patient), so a batch may hold rows whose
+ * parent rows are still buffered in another inserter: `parents` are flushed first, and the
+ * foreign keys never see an orphan.
  */
 class BatchInserter {
   private values: Knex.Value[] = [];
@@ -107,6 +152,7 @@ class BatchInserter {
     columns: readonly string[],
     dialect: Dialect,
     private readonly prepare: StatementFactory | null,
+    private readonly parents: readonly BatchInserter[] = [],
   ) {
     this.maxRows = Math.max(1, Math.floor(MAX_PARAMS[dialect] / columns.length));
     this.head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
@@ -120,8 +166,10 @@ class BatchInserter {
     return this.rows >= this.maxRows;
   }
 
+  /** Writes the buffered rows, after those of the parent tables. */
   async flush(): Promise<void> {
     if (this.rows === 0) return;
+    for (const parent of this.parents) await parent.flush();
     const values = this.values;
     const rows = this.rows;
     this.values = [];
@@ -183,10 +231,10 @@ function validate(opts: SeedOptions): void {
     const v = opts[key];
     if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`seed: ${key} must be a positive integer, got ${v}`);
   }
-  if (!Number.isSafeInteger(opts.events) || opts.events < 0) {
-    throw new RangeError(`seed: events must be a non-negative integer, got ${opts.events}`);
+  for (const key of ['events', 'seed'] as const) {
+    const v = opts[key];
+    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`seed: ${key} must be a non-negative integer, got ${v}`);
   }
-  if (!Number.isSafeInteger(opts.seed)) throw new RangeError(`seed: seed must be an integer, got ${opts.seed}`);
   if (opts.now && Number.isNaN(opts.now.getTime())) throw new RangeError('seed: now is an invalid date');
 }
 
@@ -197,72 +245,13 @@ function dialectOf(orm: MikroORM): Dialect {
   throw new Error(`seed: unsupported database platform ${platform.constructor.name}`);
 }
 
-/** Open admissions per ward: round(85%) of each ward, scaled down when patients run short. */
-export function admissionsPerWard(capacities: readonly number[], patients: number): number[] {
-  const targets = capacities.map((c) => Math.min(c, Math.round(c * OCCUPANCY)));
-  const total = targets.reduce((a, b) => a + b, 0);
-  if (patients >= total) return targets;
-  // Not enough patients: admit all of them, spread proportionally (largest remainder method),
-  // so no ward gets more than its target.
-  const exact = targets.map((t) => (t * patients) / total);
-  const alloc = exact.map((x) => Math.floor(x));
-  let left = patients - alloc.reduce((a, b) => a + b, 0);
-  const order = exact.map((x, i) => ({ i, frac: x - Math.floor(x) })).sort((a, b) => b.frac - a.frac || a.i - b.i);
-  for (const { i } of order) {
-    if (left === 0) break;
-    alloc[i] = (alloc[i] as number) + 1;
-    left--;
-  }
-  return alloc;
-}
-
-/** "Bed 201A": floor, two-digit room, A/B (two beds per room). `index` is 0-based. */
-export function bedLabel(floor: number, index: number): string {
-  const room = Math.floor(index / 2) + 1;
-  return `Bed ${floor}${String(room).padStart(2, '0')}${index % 2 === 0 ? 'A' : 'B'}`;
-}
-
-/** "Cardiology", then "Cardiology 2" once the list has been used up. */
-function suffixed(base: string, cycle: number, sep: string): string {
-  return cycle === 0 ? base : `${base}${sep}${cycle + 1}`;
-}
-
-/**
- * Generates one patient's events into shared buffers (sorted by time) and returns how many.
- * Each patient has its own random stream, so the events can be generated once to find
- * latest_event_at (written with the patient row) and again when the events themselves are
- * written, without holding a million events in memory.
- */
-class EventGenerator {
-  readonly times: Float64Array;
-  readonly kinds: Uint8Array;
-
-  constructor(
-    private readonly seed: number,
-    private readonly mean: number,
-    private readonly nowMs: number,
-  ) {
-    this.times = new Float64Array(2 * mean + 1);
-    this.kinds = new Uint8Array(2 * mean + 1);
-  }
-
-  generate(patientId: number, forceNone: boolean): number {
-    if (forceNone || this.mean === 0) return 0;
-    const rng = new Random(mixSeed(this.seed, Stream.Events, patientId));
-    // Uniform in 0..2×mean: mean events per patient, some patients with none.
-    const count = rng.int(0, 2 * this.mean);
-    for (let i = 0; i < count; i++) this.times[i] = this.nowMs - rng.int(1, EVENT_WINDOW_MS / SECOND) * SECOND;
-    this.times.subarray(0, count).sort();
-    for (let i = 0; i < count; i++) this.kinds[i] = rng.weightedIndex(EVENT_KIND_WEIGHTS);
-    return count;
-  }
-}
-
-interface PlannedAdmission {
-  ward: number;
-  bedIndex: number;
-  patient: number;
-  admittedAt: number;
+/** A ward while its hospital is generated: its beds still free for an open admission. */
+interface WardState {
+  id: number;
+  capacity: number;
+  /** Free bed numbers, 1-based; only the first `freeCount` entries are valid. */
+  free: Int32Array;
+  freeCount: number;
 }
 
 export async function seedDatabase(
@@ -275,11 +264,22 @@ export async function seedDatabase(
   const dialect = dialectOf(orm);
   // Both supported platforms are knex-based SQL drivers; the cast reaches their knex instance.
   const knex = (orm.em as SqlEntityManager).getConnection().getKnex();
-  const nowMs = (opts.now ?? DEFAULT_SEED_NOW).getTime();
+  const anchor = SEED_ANCHOR.getTime();
+  const shift = opts.now ? opts.now.getTime() - anchor : 0;
   // SQLite: MikroORM stores datetimes as integer milliseconds. PostgreSQL: timestamptz.
-  const ts: (ms: number) => Knex.Value = dialect === 'sqlite' ? (ms) => ms : (ms) => new Date(ms);
-  const { hospitals: H, wards: W, patients: P, seed } = opts;
-  const summary: SeedSummary = { hospitals: 0, wards: 0, tags: 0, patients: 0, admissions: 0, events: 0, ms: 0 };
+  const ts: (ms: number) => Knex.Value = dialect === 'sqlite' ? (ms) => ms + shift : (ms) => new Date(ms + shift);
+  const { hospitals: H, wards: W, patients: P, events: E, seed } = opts;
+  const summary: SeedSummary = {
+    hospitals: 0,
+    wards: 0,
+    tags: 0,
+    patients: 0,
+    patientTags: 0,
+    admissions: 0,
+    dischargedAdmissions: 0,
+    events: 0,
+    ms: 0,
+  };
   const progress = (msg: string): void => onProgress?.(msg);
 
   await knex.transaction(async (trx) => {
@@ -294,150 +294,139 @@ export async function seedDatabase(
     progress('cleared all tables');
     const prepare = dialect === 'sqlite' ? await libsqlStatementFactory(trx) : null;
 
-    const inserter = (table: string, columns: readonly string[]): BatchInserter =>
-      new BatchInserter(trx, table, columns, dialect, prepare);
+    const inserter = (table: string, columns: readonly string[], parents: BatchInserter[] = []): BatchInserter =>
+      new BatchInserter(trx, table, columns, dialect, prepare, parents);
     const hospitalIns = inserter('hospital', ['id', 'name']);
-    const hospitalNames = new Random(mixSeed(seed, Stream.HospitalNames)).shuffled(HOSPITAL_NAMES);
-    for (let h = 0; h < H; h++) {
-      const base = hospitalNames[h % hospitalNames.length] as string;
-      if (hospitalIns.push(h + 1, suffixed(base, Math.floor(h / hospitalNames.length), ' '))) await hospitalIns.flush();
-    }
-    await hospitalIns.flush();
+    const wardIns = inserter('ward', ['id', 'hospital_id', 'name', 'abbreviation', 'floor', 'capacity'], [hospitalIns]);
+    const tagIns = inserter('tag', ['id', 'hospital_id', 'name', 'color'], [hospitalIns]);
+    const patientIns = inserter('patient', ['id', 'hospital_id', 'name', 'status', 'latest_event_at'], [hospitalIns]);
+    const patientTagIns = inserter('patient_tags', ['patient_id', 'tag_id'], [patientIns, tagIns]);
+    const admissionIns = inserter(
+      'admission',
+      ['id', 'hospital_id', 'patient_id', 'ward_id', 'bed', 'admitted_at', 'discharged_at'],
+      [patientIns, wardIns],
+    );
+    const eventIns = inserter('clinical_event', ['id', 'hospital_id', 'patient_id', 'kind', 'occurred_at'], [patientIns]);
+    const all = [hospitalIns, wardIns, tagIns, patientIns, patientTagIns, admissionIns, eventIns];
 
-    const wardIns = inserter('ward', ['id', 'hospital_id', 'name', 'abbreviation', 'floor', 'capacity']);
-    const tagIns = inserter('tag', ['id', 'hospital_id', 'name', 'color']);
-    const patientIns = inserter('patient', ['id', 'hospital_id', 'name', 'status', 'latest_event_at']);
-    const patientTagIns = inserter('patient_tags', ['patient_id', 'tag_id']);
-    const admissionIns = inserter('admission', ['id', 'hospital_id', 'patient_id', 'ward_id', 'bed', 'admitted_at', 'discharged_at']);
-    const eventIns = inserter('clinical_event', ['id', 'hospital_id', 'patient_id', 'kind', 'occurred_at']);
-    const events = new EventGenerator(seed, opts.events, nowMs);
+    // From here on, every draw mirrors one of the generator's `rnd()`, `int()` or `pick()`, in
+    // its order. Ids are running counters across hospitals, as there.
+    const rnd = new Random(seed);
+    let wardId = 0;
+    let tagId = 0;
+    let patientId = 0;
+    let admissionId = 0;
+    let eventId = 0;
+    // One patient's events, generated before the patient row is written (latest_event_at).
+    const eventKinds: number[] = [];
+    const eventTimes: number[] = [];
+    const chosenTags: number[] = [];
 
-    // Ids are explicit and count across hospitals: wards and patients by formula, the rest by
-    // running counters (their number per hospital varies).
-    let nextTagId = 1;
-    let nextAdmissionId = 1;
-    let nextEventId = 1;
-    const floors = Math.min(9, Math.max(1, Math.ceil(W / 2)));
+    for (let h = 1; h <= H; h++) {
+      if (hospitalIns.push(h, `Hospital ${h}`)) await hospitalIns.flush();
 
-    for (let h = 0; h < H; h++) {
-      const hospitalId = h + 1;
-      const firstWardId = h * W + 1;
-      const firstPatientId = h * P + 1;
-
-      // Wards: a floor each, 20..40 beds.
-      const wardRng = new Random(mixSeed(seed, Stream.Wards, hospitalId));
-      const wardNames = wardRng.shuffled(WARD_NAMES);
-      const capacities: number[] = [];
-      const wardFloors: number[] = [];
-      for (let w = 0; w < W; w++) {
-        const base = wardNames[w % wardNames.length]!;
-        const cycle = Math.floor(w / wardNames.length);
-        const floor = wardRng.int(1, floors);
-        const capacity = wardRng.int(MIN_BEDS, MAX_BEDS);
-        capacities.push(capacity);
-        wardFloors.push(floor);
-        const name = suffixed(base.name, cycle, ' ');
-        if (wardIns.push(firstWardId + w, hospitalId, name, suffixed(base.abbreviation, cycle, ''), floor, capacity)) {
+      // Wards of 20 to 40 beds: floor, then capacity.
+      const wards: WardState[] = [];
+      let freeBeds = 0;
+      for (let i = 0; i < W; i++) {
+        const specialty = SPECIALTIES[i % SPECIALTIES.length]!;
+        const suffix = wardSuffix(i);
+        const floor = rnd.int(0, 9);
+        const capacity = rnd.int(MIN_BEDS, MAX_BEDS);
+        const id = ++wardId;
+        const free = new Int32Array(capacity);
+        for (let b = 0; b < capacity; b++) free[b] = b + 1;
+        wards.push({ id, capacity, free, freeCount: capacity });
+        freeBeds += capacity;
+        if (wardIns.push(id, h, `${specialty.name} ${suffix}`, `${specialty.abbreviation}-${suffix}`, floor, capacity)) {
           await wardIns.flush();
         }
       }
-      await wardIns.flush();
+      // The generator's exact expression: the float compared with each patient's draw.
+      const inpatientShare = Math.min(1, (OCCUPANCY * freeBeds) / P);
 
-      // Tags.
-      const tagRng = new Random(mixSeed(seed, Stream.Tags, hospitalId));
-      const tags = tagRng.shuffled(TAG_NAMES).slice(0, TAGS_PER_HOSPITAL);
-      const tagIds: number[] = [];
-      for (const tag of tags) {
-        tagIds.push(nextTagId);
-        if (tagIns.push(nextTagId++, hospitalId, tag.name, tag.color)) await tagIns.flush();
+      // All tags, in list order (no draws).
+      const firstTagId = tagId + 1;
+      for (const tag of TAG_NAMES) {
+        if (tagIns.push(++tagId, h, tag.name, tag.color)) await tagIns.flush();
       }
-      await tagIns.flush();
 
-      // Who is admitted to which bed (decided first: the patient rows carry the status).
-      const admRng = new Random(mixSeed(seed, Stream.Admissions, hospitalId));
-      const perWard = admissionsPerWard(capacities, P);
-      const order = new Int32Array(P);
-      for (let i = 0; i < P; i++) order[i] = i;
-      admRng.shuffleInPlace(order);
-      const inpatient = new Uint8Array(P);
-      const admissions: PlannedAdmission[] = [];
-      let taken = 0;
-      for (let w = 0; w < W; w++) {
-        const beds = new Int32Array(capacities[w]!);
-        for (let b = 0; b < beds.length; b++) beds[b] = b;
-        admRng.shuffleInPlace(beds);
-        const wardAdmissions: PlannedAdmission[] = [];
-        for (let k = 0; k < perWard[w]!; k++) {
-          const patient = order[taken++]!;
-          inpatient[patient] = 1;
-          const admittedAt = nowMs - admRng.int(60, ADMISSION_WINDOW_MS / SECOND) * SECOND;
-          wardAdmissions.push({ ward: w, bedIndex: beds[k]!, patient, admittedAt });
+      let hospitalEvents = 0;
+      let hospitalInpatients = 0;
+      for (let j = 0; j < P; j++) {
+        const pid = ++patientId;
+        const name = `${rnd.pick(FIRST_NAMES)} ${rnd.pick(LAST_NAMES)}`;
+        let inpatient = rnd.next() < inpatientShare;
+        if (inpatient && freeBeds === 0) inpatient = false; // beds are full: an outpatient
+
+        // Distinct tags, drawn until there are enough (a repeat draws again), written in id order.
+        const nTags = tagCount(rnd.next());
+        chosenTags.length = 0;
+        while (chosenTags.length < nTags) {
+          const t = firstTagId + Math.floor(rnd.next() * TAG_NAMES.length);
+          if (!chosenTags.includes(t)) chosenTags.push(t);
         }
-        wardAdmissions.sort((a, b) => a.bedIndex - b.bedIndex);
-        admissions.push(...wardAdmissions);
-      }
+        chosenTags.sort((a, b) => a - b);
 
-      // Patients, with latest_event_at from a first pass over their events; and their tags.
-      const patientRng = new Random(mixSeed(seed, Stream.Patients, hospitalId));
-      const withoutEvents = new Set<number>();
-      while (withoutEvents.size < Math.min(PATIENTS_WITHOUT_EVENTS, P)) withoutEvents.add(patientRng.int(0, P - 1));
-      const tagPickRng = new Random(mixSeed(seed, Stream.PatientTags, hospitalId));
-      // (patient_id, tag_id) pairs, written once every patient row of the hospital is in.
-      const pivot: number[] = [];
-      for (let i = 0; i < P; i++) {
-        const patientId = firstPatientId + i;
-        const name = `${patientRng.pick(FIRST_NAMES)} ${patientRng.pick(LAST_NAMES)}`;
-        const count = events.generate(patientId, withoutEvents.has(i));
-        const latest = count > 0 ? ts(events.times[count - 1]!) : null;
-        if (patientIns.push(patientId, hospitalId, name, inpatient[i] ? 'INPATIENT' : 'OUTPATIENT', latest)) {
+        // A past, discharged admission for about a quarter of all patients: any ward, any bed.
+        let discharged: { id: number; ward: number; bed: string; admitted: number; discharged: number } | null = null;
+        if (rnd.next() < DISCHARGED_SHARE) {
+          const w = rnd.pick(wards);
+          const bed = seededBedLabel(rnd.int(1, w.capacity), w.capacity);
+          const admitted = anchor - rnd.int(DISCHARGED_ADMISSION_MS.min, DISCHARGED_ADMISSION_MS.max);
+          const dischargedAt = admitted + rnd.int(STAY_MS.min, STAY_MS.max);
+          discharged = { id: ++admissionId, ward: w.id, bed, admitted, discharged: dischargedAt };
+        }
+
+        // The open admission of an inpatient: a random ward with a free bed (the next one with
+        // room, cyclically), a random free bed in it (swap-remove from the free list).
+        let open: { id: number; ward: number; bed: string; admitted: number } | null = null;
+        if (inpatient) {
+          let wi = rnd.int(0, W - 1);
+          while (wards[wi]!.freeCount === 0) wi = (wi + 1) % W;
+          const w = wards[wi]!;
+          const k = rnd.int(0, w.freeCount - 1);
+          const bedNo = w.free[k]!;
+          w.free[k] = w.free[w.freeCount - 1]!;
+          w.freeCount--;
+          freeBeds--;
+          const admitted = anchor - rnd.int(OPEN_ADMISSION_MS.min, OPEN_ADMISSION_MS.max);
+          open = { id: ++admissionId, ward: w.id, bed: seededBedLabel(bedNo, w.capacity), admitted };
+        }
+
+        // About E events (uniform 0..2E): kind, then time, within the year before the anchor.
+        const nEvents = rnd.int(0, 2 * E);
+        let latest = -Infinity;
+        for (let e = 0; e < nEvents; e++) {
+          eventKinds[e] = Math.floor(rnd.next() * EVENT_KINDS.length);
+          const t = anchor - rnd.int(0, EVENT_WINDOW_MS);
+          eventTimes[e] = t;
+          if (t > latest) latest = t;
+        }
+
+        // Rows: the patient first (its children's batches flush it before themselves).
+        if (patientIns.push(pid, h, name, inpatient ? 'INPATIENT' : 'OUTPATIENT', nEvents > 0 ? ts(latest) : null)) {
           await patientIns.flush();
         }
-        if (tagPickRng.chance(TAGGED_SHARE)) {
-          const first = tagPickRng.int(0, tagIds.length - 1);
-          const chosen = [tagIds[first]!];
-          if (tagIds.length > 1 && tagPickRng.chance(SECOND_TAG_SHARE)) {
-            chosen.push(tagIds[(first + tagPickRng.int(1, tagIds.length - 1)) % tagIds.length]!);
-          }
-          chosen.sort((a, b) => a - b);
-          for (const tagId of chosen) pivot.push(patientId, tagId);
+        for (const t of chosenTags) if (patientTagIns.push(pid, t)) await patientTagIns.flush();
+        if (discharged) {
+          const a = discharged;
+          if (admissionIns.push(a.id, h, pid, a.ward, a.bed, ts(a.admitted), ts(a.discharged))) await admissionIns.flush();
         }
-      }
-      await patientIns.flush();
-      for (let k = 0; k < pivot.length; k += 2) {
-        if (patientTagIns.push(pivot[k]!, pivot[k + 1]!)) await patientTagIns.flush();
-      }
-      await patientTagIns.flush();
-      progress(`hospital ${hospitalId}/${H}: ${W} wards, ${tags.length} tags, ${P} patients`);
-
-      // Open admissions.
-      for (const a of admissions) {
-        const full = admissionIns.push(
-          nextAdmissionId++,
-          hospitalId,
-          firstPatientId + a.patient,
-          firstWardId + a.ward,
-          bedLabel(wardFloors[a.ward]!, a.bedIndex),
-          ts(a.admittedAt),
-          null,
-        );
-        if (full) await admissionIns.flush();
-      }
-      await admissionIns.flush();
-
-      // Events, second pass: the same per-patient streams give the same events as above.
-      let hospitalEvents = 0;
-      for (let i = 0; i < P; i++) {
-        const patientId = firstPatientId + i;
-        const count = events.generate(patientId, withoutEvents.has(i));
-        for (let k = 0; k < count; k++) {
-          const kind = EVENT_KINDS[events.kinds[k]!]!;
-          if (eventIns.push(nextEventId++, hospitalId, patientId, kind, ts(events.times[k]!))) await eventIns.flush();
+        if (open) {
+          if (admissionIns.push(open.id, h, pid, open.ward, open.bed, ts(open.admitted), null)) await admissionIns.flush();
+          hospitalInpatients++;
         }
-        hospitalEvents += count;
+        for (let e = 0; e < nEvents; e++) {
+          if (eventIns.push(++eventId, h, pid, EVENT_KINDS[eventKinds[e]!]!, ts(eventTimes[e]!))) await eventIns.flush();
+        }
+        hospitalEvents += nEvents;
       }
-      await eventIns.flush();
-      progress(`hospital ${hospitalId}/${H}: ${admissions.length} open admissions, ${hospitalEvents} events`);
+      summary.admissions += hospitalInpatients;
+      progress(`hospital ${h}/${H}: ${W} wards, ${TAG_NAMES.length} tags, ${P} patients (${hospitalInpatients} inpatients), ${hospitalEvents} events`);
     }
+    // Parents before children (each flush also flushes its parents first).
+    for (const ins of all) await ins.flush();
 
     if (dialect === 'postgresql') {
       // Explicit ids don't advance serial sequences: move each past the seeded rows so the
@@ -453,7 +442,8 @@ export async function seedDatabase(
     summary.wards = wardIns.inserted;
     summary.tags = tagIns.inserted;
     summary.patients = patientIns.inserted;
-    summary.admissions = admissionIns.inserted;
+    summary.patientTags = patientTagIns.inserted;
+    summary.dischargedAdmissions = admissionIns.inserted - summary.admissions;
     summary.events = eventIns.inserted;
   });
 
