@@ -15,12 +15,13 @@ const config: CodegenConfig = {
         useTypeImports: true,
         contextType: '../context#GraphQLContext',
         scalars: { DateTime: { input: 'Date', output: 'Date' }, ID: { input: 'string', output: 'string | number' } },
+        // Reads answer with plain rows (src/db/rows.ts); writes adapt their entities to the same rows.
         mappers: {
-          Patient: '../../modules/patient/patient.entity#Patient as PatientEntity',
-          Tag: '../loaders#TagRow',
-          Ward: '../../modules/ward/ward.entity#Ward as WardEntity',
-          Admission: '../../modules/admission/admission.entity#Admission as AdmissionEntity',
-          ClinicalEvent: '../../modules/event/event.entity#ClinicalEvent as ClinicalEventEntity',
+          Patient: '../../modules/patient/patient.row#PatientRow',
+          Tag: '../../modules/tag/tag.row#TagRow',
+          Ward: '../../modules/ward/ward.row#WardRow',
+          Admission: '../../modules/admission/admission.row#AdmissionRow',
+          ClinicalEvent: '../../modules/event/event.row#ClinicalEventRow',
           WardMappingEntry: '../../modules/ward/ward-mapping.query#WardMappingEntryModel',
           WardPatient: '../../modules/ward/ward-mapping.query#WardPatientModel',
         },

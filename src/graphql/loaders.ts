@@ -1,25 +1,22 @@
 import DataLoader from 'dataloader';
 import type { Em } from '../db/orm';
-import { Admission } from '../modules/admission/admission.entity';
-import { Patient } from '../modules/patient/patient.entity';
-import { Ward } from '../modules/ward/ward.entity';
+import { dateParser, nullableDateParser, selectRows } from '../db/rows';
+import { ADMISSION_COLUMNS, admissionFromDb, type AdmissionRow } from '../modules/admission/admission.row';
+import { PATIENT_COLUMNS, patientFromDb, type PatientRow } from '../modules/patient/patient.row';
 import { byName } from '../modules/shared/order';
-
-export interface TagRow {
-  id: number;
-  name: string;
-  color: string;
-}
+import { TAG_COLUMNS, tagFromDb, type TagRow } from '../modules/tag/tag.row';
+import { WARD_COLUMNS, wardFromDb, type WardRow } from '../modules/ward/ward.row';
 
 /**
  * One set per request: every relation a resolver follows goes through one of these, so a
- * list of N patients costs one statement per relation, not N.
+ * list of N patients costs one statement per relation, not N. They read plain rows (no
+ * entities): see src/db/rows.ts.
  */
 export interface Loaders {
-  patientById: DataLoader<number, Patient | null>;
-  wardById: DataLoader<number, Ward | null>;
+  patientById: DataLoader<number, PatientRow | null>;
+  wardById: DataLoader<number, WardRow | null>;
   tagsByPatient: DataLoader<number, TagRow[]>;
-  openAdmissionByPatient: DataLoader<number, Admission | null>;
+  openAdmissionByPatient: DataLoader<number, AdmissionRow | null>;
 }
 
 // Stays well under SQLite's and PostgreSQL's bound-parameter limits.
@@ -32,41 +29,52 @@ function byIds<T extends { id: number }>(rows: T[], ids: readonly number[]): (T 
 
 export function createLoaders(em: Em, hospitalId: number): Loaders {
   const opts = { maxBatchSize: MAX_BATCH };
+  const knex = () => em.getKnex();
+  const date = dateParser(em);
+  const nullableDate = nullableDateParser(em);
   return {
     patientById: new DataLoader(async (ids) => {
-      const rows = await em.find(Patient, { id: { $in: [...ids] }, hospital: hospitalId });
-      return byIds(rows, ids);
+      const query = knex()('patient as p').select(PATIENT_COLUMNS).whereIn('p.id', [...ids]).andWhere('p.hospital_id', hospitalId);
+      const rows = await selectRows(em, query);
+      return byIds(
+        rows.map((r) => patientFromDb(r, nullableDate)),
+        ids,
+      );
     }, opts),
 
     wardById: new DataLoader(async (ids) => {
-      const rows = await em.find(Ward, { id: { $in: [...ids] }, hospital: hospitalId });
-      return byIds(rows, ids);
+      const query = knex()('ward as w').select(WARD_COLUMNS).whereIn('w.id', [...ids]).andWhere('w.hospital_id', hospitalId);
+      return byIds((await selectRows(em, query)).map(wardFromDb), ids);
     }, opts),
 
     openAdmissionByPatient: new DataLoader(async (ids) => {
-      const rows = await em.find(Admission, { patient: { $in: [...ids] }, hospital: hospitalId, dischargedAt: null });
-      const map = new Map(rows.map((a) => [a.patient.id, a]));
+      const query = knex()('admission as a')
+        .select(ADMISSION_COLUMNS)
+        .whereIn('a.patient_id', [...ids])
+        .andWhere('a.hospital_id', hospitalId)
+        .whereNull('a.discharged_at');
+      const map = new Map<number, AdmissionRow>();
+      for (const r of await selectRows(em, query)) {
+        const admission = admissionFromDb(r, date, nullableDate);
+        map.set(admission.patientId, admission);
+      }
       return ids.map((id) => map.get(id) ?? null);
     }, opts),
 
     // One join over the pivot table for every patient of the batch.
     tagsByPatient: new DataLoader(async (ids) => {
-      const knex = em.getKnex();
-      const query = knex('patient_tags as pt')
+      const query = knex()('patient_tags as pt')
         .join('tag as t', 't.id', 'pt.tag_id')
         .whereIn('pt.patient_id', [...ids])
         .andWhere('t.hospital_id', hospitalId)
-        .select('pt.patient_id', 't.id', 't.name', 't.color');
-      // execute() does not take the fork's logger context by itself (the request's SQL count).
-      const rows = await em.execute<Array<{ patient_id: number; id: number; name: string; color: string }>>(query, [], 'all', em.getLoggerContext());
+        .select('pt.patient_id', ...TAG_COLUMNS);
       const map = new Map<number, TagRow[]>();
-      for (const r of rows) {
+      for (const r of await selectRows(em, query)) {
         const list = map.get(Number(r.patient_id)) ?? [];
-        list.push({ id: Number(r.id), name: r.name, color: r.color });
+        list.push(tagFromDb(r));
         map.set(Number(r.patient_id), list);
       }
       return ids.map((id) => (map.get(id) ?? []).sort(byName));
     }, opts),
   };
 }
-

@@ -9,17 +9,17 @@ export const admissionResolvers: Resolvers = {
     dischargePatient: (_, { admissionId }, ctx) => dischargePatient(ctx.em, principalOf(ctx).hospitalId, admissionId),
   },
   Admission: {
-    // Written admissions arrive with their relations loaded; read ones go through the loaders.
+    // Written admissions arrive with the relations the write loaded; read ones go through the loaders.
     patient: async (admission, _, ctx) => {
-      if (admission.patient.isInitialized()) return admission.patient.unwrap();
-      const patient = await ctx.loaders.patientById.load(admission.patient.id);
-      if (!patient) throw new Error(`Patient ${admission.patient.id} of admission ${admission.id} is missing`);
+      if (admission.patient) return admission.patient;
+      const patient = await ctx.loaders.patientById.load(admission.patientId);
+      if (!patient) throw new Error(`Patient ${admission.patientId} of admission ${admission.id} is missing`);
       return patient;
     },
     ward: async (admission, _, ctx) => {
-      if (admission.ward.isInitialized()) return admission.ward.unwrap();
-      const ward = await ctx.loaders.wardById.load(admission.ward.id);
-      if (!ward) throw new Error(`Ward ${admission.ward.id} of admission ${admission.id} is missing`);
+      if (admission.ward) return admission.ward;
+      const ward = await ctx.loaders.wardById.load(admission.wardId);
+      if (!ward) throw new Error(`Ward ${admission.wardId} of admission ${admission.id} is missing`);
       return ward;
     },
   },

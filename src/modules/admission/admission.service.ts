@@ -5,6 +5,7 @@ import { Patient } from '../patient/patient.entity';
 import { findOwned, inTransaction, requireText } from '../shared/writes';
 import { Ward } from '../ward/ward.entity';
 import { Admission } from './admission.entity';
+import { admissionRow, type AdmissionRow } from './admission.row';
 
 async function assertBedFree(tem: Em, ward: Ward, bed: string, except?: Admission): Promise<void> {
   const taken = await tem.findOne(Admission, { ward, bed, dischargedAt: null });
@@ -21,9 +22,9 @@ export async function admitPatient(
   hospitalId: number,
   input: { patientId: string; wardId: string; bed: string },
   now = new Date(),
-): Promise<Admission> {
+): Promise<AdmissionRow> {
   const bed = requireText(input.bed, 'bed', 50);
-  return inTransaction(em, `${bed} is already taken or the patient is already admitted`, async (tem) => {
+  const written = await inTransaction(em, `${bed} is already taken or the patient is already admitted`, async (tem) => {
     const patient = await findOwned(tem, Patient, 'Patient', input.patientId, hospitalId);
     const ward = await findOwned(tem, Ward, 'Ward', input.wardId, hospitalId, { lock: true });
     const open = await tem.findOne(Admission, { patient, dischargedAt: null });
@@ -41,6 +42,7 @@ export async function admitPatient(
     patient.status = 'INPATIENT';
     return admission;
   });
+  return admissionRow(written);
 }
 
 /** Moves an open admission; admittedAt is kept so admission days keep counting. */
@@ -48,9 +50,9 @@ export async function transferPatient(
   em: Em,
   hospitalId: number,
   input: { admissionId: string; wardId: string; bed: string },
-): Promise<Admission> {
+): Promise<AdmissionRow> {
   const bed = requireText(input.bed, 'bed', 50);
-  return inTransaction(em, `${bed} is already taken`, async (tem) => {
+  const written = await inTransaction(em, `${bed} is already taken`, async (tem) => {
     const admission = await findOwned(tem, Admission, 'Admission', input.admissionId, hospitalId);
     if (admission.dischargedAt) throw new ConflictError(`Admission ${admission.id} is already discharged`);
     const ward = await findOwned(tem, Ward, 'Ward', input.wardId, hospitalId, { lock: true });
@@ -61,10 +63,11 @@ export async function transferPatient(
     admission.bed = bed;
     return admission;
   });
+  return admissionRow(written);
 }
 
-export async function dischargePatient(em: Em, hospitalId: number, admissionId: string, now = new Date()): Promise<Admission> {
-  return inTransaction(em, 'Admission could not be discharged', async (tem) => {
+export async function dischargePatient(em: Em, hospitalId: number, admissionId: string, now = new Date()): Promise<AdmissionRow> {
+  const written = await inTransaction(em, 'Admission could not be discharged', async (tem) => {
     const admission = await findOwned(tem, Admission, 'Admission', admissionId, hospitalId);
     if (admission.dischargedAt) throw new ConflictError(`Admission ${admission.id} is already discharged`);
     admission.dischargedAt = now;
@@ -72,4 +75,5 @@ export async function dischargePatient(em: Em, hospitalId: number, admissionId: 
     patient.status = 'OUTPATIENT';
     return admission;
   });
+  return admissionRow(written);
 }

@@ -1,6 +1,8 @@
-import { QueryOrder, raw } from '@mikro-orm/core';
+import { raw } from '@mikro-orm/core';
 import type { Em } from '../../db/orm';
+import { nullableDateParser, selectRows } from '../../db/rows';
 import { Patient } from '../patient/patient.entity';
+import { PATIENT_COLUMNS, patientFromDb, type PatientRow } from '../patient/patient.row';
 import { BadUserInputError } from '../../errors/errors';
 
 export interface DashboardStatsModel {
@@ -31,15 +33,19 @@ export async function loadDashboardStats(em: Em, hospitalId: number, now = new D
 
 export const RECENT_LIMIT = { min: 1, max: 100, default: 30 };
 
-/** Newest event first, patients without events last, ties by id: one index scan. */
-export async function loadRecentPatients(em: Em, hospitalId: number, limit: number | null | undefined): Promise<Patient[]> {
+/** Newest event first, patients without events last, ties by id: one index scan, plain rows. */
+export async function loadRecentPatients(em: Em, hospitalId: number, limit: number | null | undefined): Promise<PatientRow[]> {
   const n = limit ?? RECENT_LIMIT.default;
   if (!Number.isInteger(n) || n < RECENT_LIMIT.min || n > RECENT_LIMIT.max) {
     throw new BadUserInputError(`limit must be between ${RECENT_LIMIT.min} and ${RECENT_LIMIT.max}, got ${n}`, 'limit');
   }
-  return em.find(
-    Patient,
-    { hospital: hospitalId },
-    { orderBy: [{ latestEventAt: QueryOrder.DESC_NULLS_LAST }, { id: QueryOrder.ASC }], limit: n },
-  );
+  // The order the PostgreSQL index (hospital_id, latest_event_at desc nulls last, id) serves.
+  const query = em
+    .getKnex()('patient as p')
+    .select(PATIENT_COLUMNS)
+    .where('p.hospital_id', hospitalId)
+    .orderByRaw('?? desc nulls last, ?? asc', ['p.latest_event_at', 'p.id'])
+    .limit(n);
+  const date = nullableDateParser(em);
+  return (await selectRows(em, query)).map((r) => patientFromDb(r, date));
 }

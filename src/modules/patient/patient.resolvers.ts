@@ -20,14 +20,16 @@ export const patientResolvers: Resolvers = {
     recordEvent: (_, { input }, ctx) => recordEvent(ctx.em, principalOf(ctx).hospitalId, input),
   },
   Patient: {
-    tags: (patient, _, ctx) => ctx.loaders.tagsByPatient.load(patient.id),
+    // Returned as is when the row came with its tags (the ward map's): no promise per patient.
+    tags: (patient, _, ctx) => patient.tags ?? ctx.loaders.tagsByPatient.load(patient.id),
     currentAdmission: (patient, _, ctx) => ctx.loaders.openAdmissionByPatient.load(patient.id),
   },
   ClinicalEvent: {
+    // A written event arrives with its patient (as the write left it); otherwise the loader.
     patient: async (event, _, ctx) => {
-      if (event.patient.isInitialized()) return event.patient.unwrap();
-      const patient = await ctx.loaders.patientById.load(event.patient.id);
-      if (!patient) throw new Error(`Patient ${event.patient.id} of event ${event.id} is missing`);
+      if (event.patient) return event.patient;
+      const patient = await ctx.loaders.patientById.load(event.patientId);
+      if (!patient) throw new Error(`Patient ${event.patientId} of event ${event.id} is missing`);
       return patient;
     },
   },

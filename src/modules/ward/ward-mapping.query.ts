@@ -1,9 +1,10 @@
-import { raw } from '@mikro-orm/core';
 import type { Em } from '../../db/orm';
-import { Admission } from '../admission/admission.entity';
-import type { Patient } from '../patient/patient.entity';
+import { dateParser, nullableDateParser, selectRows, type RawRow } from '../../db/rows';
+import { patientFromDb, type PatientRow } from '../patient/patient.row';
 import { byName, compareText, parseId } from '../shared/order';
-import { Ward } from './ward.entity';
+import { tagFromDb, type TagRow } from '../tag/tag.row';
+import { admittedStatement, admittedTagsStatement, openCountsStatement, wardsStatement, type MappingScope } from './ward-mapping.sql';
+import { wardFromDb, type WardRow } from './ward.row';
 
 export interface WardMappingFilterInput {
   wardIds?: readonly (string | number)[] | null;
@@ -11,15 +12,21 @@ export interface WardMappingFilterInput {
   search?: string | null;
 }
 
+/**
+ * Everything a WardPatient shows is on this object, tags included, so graphql-js resolves its
+ * ~1,200 instances with default resolvers and no promise (a promise per field is what made
+ * large maps slow to execute).
+ */
 export interface WardPatientModel {
-  patient: Patient;
+  patient: PatientRow;
   bed: string;
   admittedAt: Date;
   admissionDays: number;
+  tags: TagRow[];
 }
 
 export interface WardMappingEntryModel {
-  ward: Ward;
+  ward: WardRow;
   patientCount: number;
   capacityEstimate: number;
   utilizationPercentage: number;
@@ -34,6 +41,7 @@ export interface WardMappingModel {
 }
 
 const DAY_MS = 86_400_000;
+const NO_TAGS: TagRow[] = [];
 
 /** Case-folded and NFC-normalised, so "Chloé" typed decomposed (e + U+0301) still finds "Chloé". */
 function foldForSearch(text: string): string {
@@ -45,11 +53,24 @@ function ids(list: readonly (string | number)[] | null | undefined): number[] | 
   return list.map(parseId).filter((n): n is number => n !== null);
 }
 
+/** Each patient's tags, by name. */
+function tagsByPatient(rows: RawRow[]): Map<number, TagRow[]> {
+  const map = new Map<number, TagRow[]>();
+  for (const r of rows) {
+    const id = Number(r.patient_id);
+    const list = map.get(id);
+    if (list) list.push(tagFromDb(r));
+    else map.set(id, [tagFromDb(r)]);
+  }
+  for (const list of map.values()) list.sort(byName);
+  return map;
+}
+
 /**
- * The ward map in three statements whatever the hospital's size (the tags of the listed
- * patients are a fourth, batched by the tagsByPatient loader): wards, open-admission counts
- * per ward (the utilisation, unaffected by patient filters), and the listed admissions with
- * their patients.
+ * The ward map in four statements whatever the hospital's size: the listed
+ * wards, open-admission counts per ward (the utilisation, unaffected by patient filters), the
+ * listed admissions with their patients, and those patients' tags (skipped when no patient is
+ * shown). Answers are built from plain rows (src/db/rows.ts).
  */
 export async function loadWardMapping(
   em: Em,
@@ -57,56 +78,51 @@ export async function loadWardMapping(
   filter: WardMappingFilterInput | null | undefined,
   now = new Date(),
 ): Promise<WardMappingModel> {
-  const wardIds = ids(filter?.wardIds);
-  const tagIds = ids(filter?.tagIds);
+  const scope: MappingScope = { hospitalId, wardIds: ids(filter?.wardIds), tagIds: ids(filter?.tagIds) };
   const search = filter?.search?.trim() ? foldForSearch(filter.search.trim()) : null;
-
-  const wards = await em.find(Ward, { hospital: hospitalId, ...(wardIds ? { id: { $in: wardIds } } : {}) });
-  wards.sort(byName);
-  const listed = wards.map((w) => w.id);
-
-  const counts = new Map<number, number>();
-  const admissions: Admission[] = [];
-  if (listed.length > 0) {
-    const rows = await em
-      .createQueryBuilder(Admission, 'a')
-      .select([raw('a.ward_id as ward_id'), raw('count(*) as n')])
-      .where({ hospital: hospitalId, dischargedAt: null, ward: { $in: listed } })
-      .groupBy(raw('a.ward_id'))
-      .execute<Array<{ ward_id: number; n: number | string }>>('all', false);
-    for (const r of rows) counts.set(Number(r.ward_id), Number(r.n));
-
-    if (!tagIds || tagIds.length > 0) {
-      const found = await em.find(
-        Admission,
-        {
-          hospital: hospitalId,
-          dischargedAt: null,
-          ward: { $in: listed },
-          ...(tagIds ? { patient: { tags: { id: { $in: tagIds }, hospital: hospitalId } } } : {}),
-        },
-        { populate: ['patient'], strategy: 'joined' },
-      );
-      admissions.push(...found);
-    }
-  }
-
+  const knex = em.getKnex();
+  // An empty tag list lists no patient: only the wards and their utilisation are read.
+  const listsPatients = !scope.tagIds || scope.tagIds.length > 0;
+  // One after the other: a request holds one pooled connection at a time (src/backpressure
+  // bounds requests by the pool's size).
+  const wardRows = await selectRows(em, wardsStatement(knex, scope));
+  const countRows = await selectRows(em, openCountsStatement(knex, scope));
+  const admittedRows = listsPatients ? await selectRows(em, admittedStatement(knex, scope)) : [];
   // Name search runs here rather than in SQL: SQLite's lower() folds ASCII only ("Ö" ≠ "ö").
-  const shown = search ? admissions.filter((a) => foldForSearch(a.patient.unwrap().name).includes(search)) : admissions;
+  const shown = search ? admittedRows.filter((r) => foldForSearch(r.name as string).includes(search)) : admittedRows;
+  // No patient shown, no tags to read (as when they came from a loader per shown patient).
+  const tagRows = shown.length > 0 ? await selectRows(em, admittedTagsStatement(knex, scope)) : [];
+
+  const wards = wardRows.map(wardFromDb).sort(byName);
+  const counts = new Map<number, number>();
+  for (const r of countRows) counts.set(Number(r.ward_id), Number(r.n));
+  const tags = tagsByPatient(tagRows);
+
+  const date = dateParser(em);
+  const nullableDate = nullableDateParser(em);
   const byWard = new Map<number, WardPatientModel[]>();
-  for (const a of shown) {
-    const list = byWard.get(a.ward.id) ?? [];
-    list.push({
-      patient: a.patient.unwrap(),
-      bed: a.bed,
-      admittedAt: a.admittedAt,
-      admissionDays: Math.max(0, Math.floor((now.getTime() - a.admittedAt.getTime()) / DAY_MS)),
-    });
-    byWard.set(a.ward.id, list);
+  const nowMs = now.getTime();
+  for (const r of shown) {
+    const patient = patientFromDb(r, nullableDate);
+    patient.tags = tags.get(patient.id) ?? NO_TAGS;
+    const admittedAt = date(r.admitted_at);
+    const row: WardPatientModel = {
+      patient,
+      bed: r.bed as string,
+      admittedAt,
+      admissionDays: Math.max(0, Math.floor((nowMs - admittedAt.getTime()) / DAY_MS)),
+      tags: patient.tags,
+    };
+    const wardId = Number(r.ward_id);
+    const list = byWard.get(wardId);
+    if (list) list.push(row);
+    else byWard.set(wardId, [row]);
   }
 
+  let totalPatients = 0;
   const entries = wards.map((ward): WardMappingEntryModel => {
     const patients = (byWard.get(ward.id) ?? []).sort((x, y) => compareText(x.bed, y.bed) || x.patient.id - y.patient.id);
+    totalPatients += patients.length;
     return {
       ward,
       patientCount: patients.length,
@@ -116,10 +132,5 @@ export async function loadWardMapping(
     };
   });
 
-  return {
-    totalPatients: entries.reduce((sum, e) => sum + e.patientCount, 0),
-    totalWards: entries.length,
-    updatedAt: now,
-    wards: entries,
-  };
+  return { totalPatients, totalWards: entries.length, updatedAt: now, wards: entries };
 }

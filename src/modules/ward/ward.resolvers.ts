@@ -1,20 +1,21 @@
 import type { Resolvers } from '../../graphql/generated/resolvers-types';
 import { principalOf } from '../../graphql/context';
+import { selectRows } from '../../db/rows';
 import { byName } from '../shared/order';
-import { Tag } from '../tag/tag.entity';
+import { TAG_COLUMNS, tagFromDb } from '../tag/tag.row';
 import { loadWardMapping } from './ward-mapping.query';
-import { Ward } from './ward.entity';
+import { WARD_COLUMNS, wardFromDb } from './ward.row';
 
 export const wardResolvers: Resolvers = {
   Query: {
     wardMapping: (_, { filter }, ctx) => loadWardMapping(ctx.em, principalOf(ctx).hospitalId, filter),
     wardFilters: async (_, __, ctx) => {
       const hospital = principalOf(ctx).hospitalId;
-      const [wards, tags] = await Promise.all([ctx.em.find(Ward, { hospital }), ctx.em.find(Tag, { hospital })]);
+      const knex = ctx.em.getKnex();
+      const wards = (await selectRows(ctx.em, knex('ward as w').select(WARD_COLUMNS).where('w.hospital_id', hospital))).map(wardFromDb);
+      const tags = (await selectRows(ctx.em, knex('tag as t').select(TAG_COLUMNS).where('t.hospital_id', hospital))).map(tagFromDb);
       return { wards: wards.sort(byName), tags: tags.sort(byName), updatedAt: new Date() };
     },
   },
-  WardPatient: {
-    tags: (row, _, ctx) => ctx.loaders.tagsByPatient.load(row.patient.id),
-  },
+  // WardPatient: every field is on the row (tags included), so graphql-js's default resolvers serve it.
 };
