@@ -67,9 +67,25 @@ describeWith('PostgreSQL')('invalidation fails closed (two gateways, one Redis)'
         expect([write.status, write.body.errors]).toEqual([200, undefined]);
         const read = await dashboard(B);
         expect([total(read), cacheOf(read)?.hit]).toEqual([before + 1, false]);
-        // A's own reads give up after 50 ms and answer from the database: right, never stale.
+        // A's own read waits for the slow reply (the write evicted the entry: a miss, current data).
         const own = await dashboard(A);
         expect([own.status, own.body.errors, total(own)]).toEqual([200, undefined, before + 1]);
+        expect(A.gateway.cache.store.state()).toBe('up');
+      } finally {
+        proxy.setMode({ kind: 'pass' });
+      }
+    });
+
+    it('a slow Redis (150 ms per reply) is waited for: hits under it stay hits, not database work', async () => {
+      await dashboard(A);
+      const primed = await dashboard(A);
+      expect(cacheOf(primed)?.hit).toBe(true);
+      const sqlBefore = A.sql.statements.length;
+      proxy.setMode({ kind: 'slow', replyDelayMs: 150 });
+      try {
+        const reads = await Promise.all(Array.from({ length: 20 }, () => dashboard(A)));
+        expect(reads.map((r) => [r.status, cacheOf(r)?.hit, total(r)])).toEqual(reads.map(() => [200, true, total(primed)]));
+        expect(A.sql.statements.length - sqlBefore).toBe(0);
         expect(A.gateway.cache.store.state()).toBe('up');
       } finally {
         proxy.setMode({ kind: 'pass' });

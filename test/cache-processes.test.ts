@@ -216,5 +216,58 @@ describeWith('PostgreSQL')('across processes (PostgreSQL)', () => {
       // The same write evicted A's cached Dashboard too (its recent-patients list changed).
       expect((await dashboard(A)).cache?.hit).toBe(false);
     });
+
+    /** The summed `wardcache_cache_events_total{event}` of both processes. */
+    async function events(name: string): Promise<number> {
+      let total = 0;
+      for (const g of [A, B]) {
+        const text = await (await fetch(`${g.url}/metrics`)).text();
+        const m = new RegExp(`^wardcache_cache_events_total\\{event="${name}"\\} (\\d+)`, 'm').exec(text);
+        total += m ? Number(m[1]) : 0;
+      }
+      return total;
+    }
+
+    it('a cold start of 400 identical concurrent requests over both processes computes the answer once', async () => {
+      // Evict it (a whole-answer invalidation through an admin, as an operator would).
+      const admin = await sign('admin');
+      ok(await gql(A, op('InvalidateCache'), { entities: [{ typename: 'WardMapping', id: null }] }, admin));
+      const missesBefore = await events('miss');
+      const answers = await Promise.all(Array.from({ length: 400 }, (_, i) => wardMapping(i % 2 ? A : B)));
+      const bodies = new Set(answers.map((a) => JSON.stringify(ok(a))));
+      expect(bodies.size).toBe(1);
+      expect((await events('miss')) - missesBefore).toBe(1);
+    });
+
+    it('writes that do not feed an answer do not stop misses running meanwhile from being stored', async () => {
+      const admin = await sign('admin');
+      const subject = ok(await register(B, 'Busy Clinical Record')).registerPatient;
+      const refusedBefore = await events('stale_skip');
+      // Clinical events land through B without pause (an event feeds the dashboard, not the
+      // ward map) while the ward map is evicted and recomputed through A, again and again.
+      let writing = true;
+      let written = 0;
+      const writer = (async () => {
+        while (writing) {
+          const occurredAt = new Date(Date.now() - 1000 - written).toISOString();
+          ok(await gql(B, op('RecordEvent'), { input: { patientId: subject.id, kind: 'vitals', occurredAt } }, clinician));
+          written += 1;
+        }
+      })();
+      const stored: boolean[] = [];
+      try {
+        for (let round = 0; round < 15; round++) {
+          ok(await gql(A, op('InvalidateCache'), { entities: [{ typename: 'WardMapping', id: null }] }, admin));
+          expect((await wardMapping(A)).cache?.hit).toBe(false);
+          stored.push((await wardMapping(B)).cache?.hit === true);
+        }
+      } finally {
+        writing = false;
+        await writer;
+      }
+      expect(written).toBeGreaterThan(15);
+      expect(stored).toEqual(Array.from({ length: 15 }, () => true));
+      expect((await events('stale_skip')) - refusedBefore).toBe(0);
+    });
   });
 });

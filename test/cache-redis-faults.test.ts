@@ -303,8 +303,8 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
       const keys = await peek.keys(`${prefix}{h1}:r:*`);
       expect(keys).toHaveLength(1);
       const stored = (await peek.get(keys[0])) ?? '';
-      // Value layout: <storedAt>:<freshUntil>:<body> (src/cache/redis-store.ts).
-      const stale = JSON.parse(stored.slice(stored.indexOf(':', stored.indexOf(':') + 1) + 1)) as { data: DashboardData };
+      // Value layout: <storedAt>:<freshUntil>:<stamp>:<body> (src/cache/stores/redis-store.ts).
+      const stale = JSON.parse(stored.split(':').slice(3).join(':')) as { data: DashboardData };
       expect(stale.data.dashboardStats.totalPatients).toBe(total0);
     } finally {
       peek.disconnect();

@@ -58,11 +58,49 @@ for (const [name, describeStore, make] of makers) {
       expect(Math.abs(Date.now() - (found.hit?.storedAt ?? 0))).toBeLessThan(5_000);
     });
 
-    it('refuses a store whose fence predates an invalidation of the scope', async () => {
+    // The fence matrix: which invalidation, landing between a miss's lookup and its store,
+    // makes the miss's answer unstorable. Only what feeds the answer does.
+    const landedDuringMiss: Array<[string, 'stored' | 'stale', (s: ResponseStore) => Promise<unknown>]> = [
+      ['an unrelated entity tag', 'stored', (s) => s.invalidate(1, ['Ward:9'])],
+      ['an unrelated root tag', 'stored', (s) => s.invalidate(1, ['Q:recentPatients'])],
+      ['another facet of the same entity', 'stored', (s) => s.invalidate(1, ['Patient:1#latestEventAt'])],
+      ['an unrelated type', 'stored', (s) => s.invalidateType(1, 'Ward')],
+      ['a tag the answer carries', 'stale', (s) => s.invalidate(1, ['Ward:9', 'Patient:1#core'])],
+      ['a root tag the answer carries', 'stale', (s) => s.invalidate(1, ['Q:wardMapping'])],
+      ['a type the answer shows', 'stale', (s) => s.invalidateType(1, 'Patient')],
+      ['a purge of the hospital', 'stale', (s) => s.purge(1)],
+    ];
+    it.each(landedDuringMiss)('after %s during the miss, the answer is %s', async (_what, expected, land) => {
       const fence = await fenceOf(store, 1, 'k');
-      await store.invalidate(1, ['Ward:9']);
+      await land(store);
+      expect(await store.store(1, 'k', body('computed'), ['Patient:1#core', 'Q:wardMapping'], 60_000, fence)).toBe(expected);
+      expect((await store.lookup(1, 'k')).hit !== null).toBe(expected === 'stored');
+    });
+
+    it('still refuses after the invalidation that fed it is followed by many unrelated ones', async () => {
+      const fence = await fenceOf(store, 1, 'k');
+      await store.invalidate(1, ['Patient:1#core']);
+      for (let i = 0; i < 50; i++) await store.invalidate(1, [`Ward:${i}`]);
       expect(await store.store(1, 'k', body('old'), ['Patient:1#core'], 60_000, fence)).toBe('stale');
-      expect((await store.lookup(1, 'k')).hit).toBeNull();
+      // A miss that began after it is stored although unrelated invalidations continue.
+      const later = await fenceOf(store, 1, 'k');
+      await store.invalidate(1, ['Ward:77']);
+      expect(await store.store(1, 'k', body('new'), ['Patient:1#core'], 60_000, later)).toBe('stored');
+    });
+
+    it('lets one computation of an answer run at a time (the lease), renewed while it runs', async () => {
+      const release = await store.lease(1, 'k', 150);
+      expect(release).not.toBeNull();
+      expect(await store.lease(1, 'k', 150)).toBeNull();
+      expect(await store.lease(1, 'other', 150)).not.toBeNull();
+      expect(await store.lease(2, 'k', 150)).not.toBeNull();
+      await sleep(450); // three times its length: a live holder keeps it
+      expect(await store.lease(1, 'k', 150)).toBeNull();
+      release?.();
+      await sleep(50);
+      const again = await store.lease(1, 'k', 150);
+      expect(again).not.toBeNull();
+      again?.();
     });
 
     it('does not let one scope fence or evict another', async () => {
@@ -99,6 +137,63 @@ for (const [name, describeStore, make] of makers) {
     });
   });
 }
+
+describeWith('Redis')('Redis store with the local tier (two processes on one Redis)', () => {
+  const prefix = prefixFor('tier');
+  let a: ResponseStore;
+  let b: ResponseStore;
+  let redis: Redis;
+  const make = () => createRedisStore({ url: REDIS_TEST_URL, prefix, logger: silent, localMaxBytes: 1024 * 1024 });
+  beforeAll(async () => {
+    [a, b] = await Promise.all([make(), make()]);
+    redis = new Redis(REDIS_TEST_URL);
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await Promise.all([a.close(), b.close()]);
+    redis.disconnect();
+  });
+  const text = async (s: ResponseStore, key: string) => (await s.lookup(1, key)).hit?.body.toString() ?? null;
+
+  it('serves its local copy only while Redis holds that very copy', async () => {
+    await a.store(1, 'k', body('first'), ['Patient:1#core'], 60_000, await fenceOf(a, 1, 'k'));
+    expect(await text(a, 'k')).toContain('first'); // from the local tier
+    expect(await text(b, 'k')).toContain('first'); // from Redis, now in b's tier too
+    // Another process invalidates: neither serves its local copy any more.
+    await b.invalidate(1, ['Patient:1#core']);
+    expect(await text(a, 'k')).toBeNull();
+    // Another process stores a different answer under the same key: the new one is served.
+    await b.store(1, 'k', body('second'), ['Patient:1#core'], 60_000, await fenceOf(b, 1, 'k'));
+    expect(await text(a, 'k')).toContain('second');
+    // Replaced behind both tiers' backs (same body, new stamp): still the copy Redis holds.
+    await a.purge(1);
+    await b.store(1, 'k', body('third'), ['Patient:1#core'], 60_000, await fenceOf(b, 1, 'k'));
+    expect([await text(a, 'k'), await text(b, 'k')].map((t) => t?.includes('third'))).toEqual([true, true]);
+  });
+
+  it('lets a lease whose holder died lapse, so another process computes the answer', async () => {
+    await redis.set(`${prefix}{h1}:l:dead`, 'a process that died', 'PX', 150);
+    expect(await a.lease(1, 'dead', 3000)).toBeNull();
+    await sleep(250);
+    const release = await a.lease(1, 'dead', 3000);
+    expect(release).not.toBeNull();
+    release?.();
+  });
+
+  it('never answers concurrent lookups with a read sent before an invalidation that returned', async () => {
+    await a.store(1, 'c', body('old'), ['Ward:1'], 60_000, await fenceOf(a, 1, 'c'));
+    expect(await text(a, 'c')).toContain('old');
+    for (let round = 0; round < 20; round++) {
+      const early = Array.from({ length: 20 }, () => a.lookup(1, 'c')); // in flight while the write lands
+      await b.invalidate(1, ['Ward:1']);
+      const late = await Promise.all(Array.from({ length: 20 }, () => a.lookup(1, 'c')));
+      expect(late.filter((l) => l.hit !== null)).toHaveLength(0);
+      await Promise.all(early);
+      await a.store(1, 'c', body('old'), ['Ward:1'], 60_000, await fenceOf(a, 1, 'c'));
+    }
+  });
+});
 
 describeWith('Redis')('Redis store layout', () => {
   const prefix = prefixFor('layout');

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../observability/logger';
 import { createInflight } from './inflight';
 import { uncachedCoordinates } from './invalidation/declarations';
+import { ROOT_TAGS } from './invalidation/dependencies';
 import { CacheInvalidationSubscriber } from './invalidation/subscriber';
 import { createCanonicalizer } from './keying/canonical';
 import { responseKey, type OperationRequest } from './keying/keys';
@@ -42,12 +43,20 @@ export interface CacheOptions {
 export type LookupResult = { hit: StoredResponse; fence: Fence; verify: boolean } | { hit: null; ticket: CacheTicket | null };
 
 const MAX_KEYS_PER_DOCUMENT = 256;
+/** A computing process renews its lease; if it dies, another may start the same answer this much later. */
+const LEASE_MS = 3000;
+/** The longest a request waits for another process's computation before running its own. */
+const LEASE_PATIENCE_MS = 10_000;
+/** How often a process waiting for another's answer looks for it. */
+const LEASE_POLL_MS = 10;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const EVENT_OF: Record<keyof CacheCounters, string> = {
   hits: 'hit',
   misses: 'miss',
   stores: 'store',
   staleSkips: 'stale_skip',
+  leaseHits: 'lease_hit',
   invalidations: 'invalidation',
   invalidatedResponses: 'invalidated',
   verifications: 'verify',
@@ -63,7 +72,8 @@ const EVENT_OF: Record<keyof CacheCounters, string> = {
 export function createCache(options: CacheOptions) {
   const { store, schema, settings, logger } = options;
   const onEvent = options.onEvent ?? (() => undefined);
-  const canonical = createCanonicalizer(schema, options.readerFields);
+  const cachedFields = new Set(Object.entries(ROOT_TAGS).filter(([, rule]) => rule !== 'uncached').map(([field]) => field));
+  const canonical = createCanonicalizer(schema, options.readerFields, cachedFields);
   const shapeOf = createShapeAnalyzer(schema);
   const inflight = createInflight();
 
@@ -96,8 +106,7 @@ export function createCache(options: CacheOptions) {
    * Null when the request is not a cacheable query. Answers to queries that any reader may run
    * do not depend on the role, so all roles share them ("reader" class); others are per role.
    */
-  function keyFor(caller: CacheCaller, op: OperationRequest): string | null {
-    const c = canonical(op);
+  function keyFor(caller: CacheCaller, op: OperationRequest, c = canonical(op)): string | null {
     if (!c) return null;
     const roleClass = c.sharedByReaders ? 'reader' : caller.role;
     const id = `${roleClass}\0${c.variables}`;
@@ -125,10 +134,14 @@ export function createCache(options: CacheOptions) {
         return undefined;
       }
       if (ticket.mode === 'request') count(ticket.scope, 'misses');
-      const outcome = await store.store(ticket.scope, ticket.key, body, tags, ttl, ticket.storeFence());
-      if (outcome === 'stored') count(ticket.scope, 'stores');
-      else if (outcome === 'stale') count(ticket.scope, 'staleSkips');
-      return outcome;
+      try {
+        const outcome = await store.store(ticket.scope, ticket.key, body, tags, ttl, ticket.storeFence());
+        if (outcome === 'stored') count(ticket.scope, 'stores');
+        else if (outcome === 'stale') count(ticket.scope, 'staleSkips');
+        return outcome;
+      } finally {
+        ticket.finished();
+      }
     },
   };
 
@@ -164,18 +177,46 @@ export function createCache(options: CacheOptions) {
 
     /** A hit's bytes (and whether to check it), or the ticket for the execution that follows. */
     lookup(caller: CacheCaller, op: OperationRequest): LookupResult | Promise<LookupResult> {
-      const key = keyFor(caller, op);
-      if (key === null) return { hit: null, ticket: null };
+      const c = canonical(op);
+      const key = keyFor(caller, op, c);
+      if (key === null || c === null) return { hit: null, ticket: null };
       const scope = caller.hospitalId;
       const settle = (found: Lookup): LookupResult => {
         if (found.hit) {
           count(scope, 'hits');
           return { hit: found.hit, fence: found.fence, verify: verifier.sample() };
         }
-        return { hit: null, ticket: new CacheTicket(scope, key, 'request', deps, found) };
+        return { hit: null, ticket: new CacheTicket(scope, key, 'request', deps, found, undefined, c.computeOnce) };
       };
       const found = store.lookup(scope, key);
       return found instanceof Promise ? found.then(settle) : settle(found);
+    },
+
+    /**
+     * Before a miss (or a warm) computes: identical misses across processes compute once. The
+     * first takes a short lease in the store, renewed while it computes (null); the others wait
+     * for its stored answer, read through a normal lookup (so exactly as fresh as any hit), and
+     * compute themselves if the lease is released without a store (a write refused it, the
+     * execution failed), lapses (its holder died), or they have waited LEASE_PATIENCE_MS.
+     */
+    async leadOrWait(ticket: CacheTicket): Promise<StoredResponse | null> {
+      if (ticket.mode === 'verify' || !ticket.computeOnce || ticket.storeFence() === null) return null;
+      const giveUpAt = Date.now() + LEASE_PATIENCE_MS;
+      for (;;) {
+        const release = await store.lease(ticket.scope, ticket.key, LEASE_MS);
+        if (release) {
+          ticket.holdLease(release);
+          return null;
+        }
+        await sleep(LEASE_POLL_MS);
+        const found = await store.lookup(ticket.scope, ticket.key);
+        if (found.hit) {
+          if (ticket.mode === 'request') count(ticket.scope, 'hits');
+          count(ticket.scope, 'leaseHits');
+          return found.hit;
+        }
+        if (Date.now() > giveUpAt) return null;
+      }
     },
 
     /** A refresh: no lookup (it must replace the cached answer), stored under the fence read now. */

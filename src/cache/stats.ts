@@ -3,8 +3,10 @@ export interface CacheCounters {
   hits: number;
   misses: number;
   stores: number;
-  /** Misses whose answer was not stored because a write invalidated the scope meanwhile. */
+  /** Misses whose answer was not stored because a write feeding it was invalidated meanwhile. */
   staleSkips: number;
+  /** Misses that waited for another process computing the same answer, and got it (a hit). */
+  leaseHits: number;
   /** Invalidation requests delivered (writes and admin calls). */
   invalidations: number;
   /** Cached responses those invalidations removed. */
@@ -16,5 +18,5 @@ export interface CacheCounters {
 }
 
 export function createCounters(): CacheCounters {
-  return { hits: 0, misses: 0, stores: 0, staleSkips: 0, invalidations: 0, invalidatedResponses: 0, verifications: 0, verifyMismatches: 0 };
+  return { hits: 0, misses: 0, stores: 0, staleSkips: 0, leaseHits: 0, invalidations: 0, invalidatedResponses: 0, verifications: 0, verifyMismatches: 0 };
 }

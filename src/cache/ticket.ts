@@ -31,6 +31,7 @@ export class CacheTicket {
   private opName: string | null | undefined;
   private readonly pending: Promise<unknown>[] = [];
   private outcome: CacheExtension = MISS;
+  private releaseLease: (() => void) | undefined;
 
   constructor(
     readonly scope: number,
@@ -40,11 +41,24 @@ export class CacheTicket {
     looked?: { fence: Fence; stale?: StoredResponse },
     /** For verify: the cached answer being checked. */
     readonly expected?: StoredResponse,
+    /** Worth computing once across processes (false for live answers that are never stored). */
+    readonly computeOnce = true,
   ) {
     if (looked) {
       this.fence = looked.fence;
       this.staleCopy = looked.stale;
     }
+  }
+
+  /** Holds the cross-process lease on this answer's computation until `finished`. */
+  holdLease(release: () => void): void {
+    this.releaseLease = release;
+  }
+
+  /** The answer was stored, refused, or never came: other processes need not wait for it any longer. */
+  finished(): void {
+    this.releaseLease?.();
+    this.releaseLease = undefined;
   }
 
   /** Called by the executor once Apollo has parsed the request: only queries are cached. */

@@ -19,6 +19,8 @@ export interface CanonicalOperation {
   operation: OperationDefinitionNode;
   /** Every root field may be run by any reader: one answer for all roles. */
   sharedByReaders: boolean;
+  /** Every root field is cached: identical misses are worth computing once across processes. */
+  computeOnce: boolean;
   /** Coerced variables when the client sends none (computed on first use). */
   defaults?: string | null;
   /** Response keys already computed for this document, by role class and variables. */
@@ -30,6 +32,7 @@ export interface CanonicalRequest {
   text: string;
   variables: string;
   sharedByReaders: boolean;
+  computeOnce: boolean;
   keys: Map<string, string>;
 }
 
@@ -45,7 +48,7 @@ function usedFragments(doc: DocumentNode, set: SelectionSetNode, into: Map<strin
   }
 }
 
-/** False when any root field (through fragments too) is one not every reader may run. */
+/** False when any root field (through fragments too) is not in `fields`. */
 function readersOnly(set: SelectionSetNode, doc: DocumentNode, readerFields: ReadonlySet<string>, seen = new Set<string>()): boolean {
   for (const sel of set.selections) {
     if (sel.kind === Kind.FIELD) {
@@ -70,8 +73,11 @@ function readersOnly(set: SelectionSetNode, doc: DocumentNode, readerFields: Rea
  */
 const MAX_MEMO_TEXT = 16 * 1024;
 
-/** `readerFields`: the root query fields every role may run (their answers do not depend on the role). */
-export function createCanonicalizer(schema: GraphQLSchema, readerFields: ReadonlySet<string>, maxDocuments = 2000) {
+/**
+ * `readerFields`: the root query fields every role may run (their answers do not depend on the
+ * role); `cachedFields`: the root query fields whose answers are cached.
+ */
+export function createCanonicalizer(schema: GraphQLSchema, readerFields: ReadonlySet<string>, cachedFields: ReadonlySet<string>, maxDocuments = 2000) {
   const memo = new Map<string, CanonicalOperation | null>();
 
   function analyse(query: string, operationName: string | null | undefined): CanonicalOperation | null {
@@ -92,6 +98,7 @@ export function createCanonicalizer(schema: GraphQLSchema, readerFields: Readonl
       text: print({ kind: Kind.DOCUMENT, definitions: defs }),
       operation: op,
       sharedByReaders: readersOnly(op.selectionSet, doc, readerFields),
+      computeOnce: readersOnly(op.selectionSet, doc, cachedFields),
       keys: new Map(),
     };
   }
@@ -110,11 +117,11 @@ export function createCanonicalizer(schema: GraphQLSchema, readerFields: Readonl
     if (!found) return null;
     const none = !op.variables || Object.keys(op.variables).length === 0;
     if (none && found.defaults !== undefined) {
-      return found.defaults === null ? null : { text: found.text, variables: found.defaults, sharedByReaders: found.sharedByReaders, keys: found.keys };
+      return found.defaults === null ? null : { text: found.text, variables: found.defaults, sharedByReaders: found.sharedByReaders, computeOnce: found.computeOnce, keys: found.keys };
     }
     const coerced = getVariableValues(schema, found.operation.variableDefinitions ?? [], op.variables ?? {});
     const variables = coerced.errors ? null : JSON.stringify(coerced.coerced);
     if (none) found.defaults = variables;
-    return variables === null ? null : { text: found.text, variables, sharedByReaders: found.sharedByReaders, keys: found.keys };
+    return variables === null ? null : { text: found.text, variables, sharedByReaders: found.sharedByReaders, computeOnce: found.computeOnce, keys: found.keys };
   };
 }

@@ -27,5 +27,6 @@ export function createStore(config: GatewayConfig, logger: Logger, events: Store
     onSlowRead: events.onSlowRead,
     onLatency: events.onLatency,
     retainStaleMs: config.cache.staleMs,
+    localMaxBytes: config.cache.localMaxBytes,
   });
 }

@@ -31,6 +31,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
   const byTag = new Map<string, Set<string>>(); // `${scope}|${tag}` → entry keys
   const byType = new Map<string, Set<string>>(); // `${scope}|${type}` → tags
   const epochs = new Map<number, number>();
+  /** Per scope: tag (or `type:<Type>`) → the epoch of its last invalidation, and the floor below which they were forgotten. */
+  const versions = new Map<number, { tags: Map<string, number>; floor: number }>();
+  const leases = new Map<string, number>(); // `${scope}|${key}` → held until (ms)
   /** Open write intents per scope (announced, not yet invalidated or released). */
   const openWrites = new Map<number, Set<string>>();
   let intentSeq = 0;
@@ -57,8 +60,31 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
     return true;
   }
 
-  function bump(scope: number): void {
-    epochs.set(scope, (epochs.get(scope) ?? 0) + 1);
+  function bump(scope: number): number {
+    const epoch = (epochs.get(scope) ?? 0) + 1;
+    epochs.set(scope, epoch);
+    return epoch;
+  }
+
+  const VERSIONS_KEPT = 10_000;
+  function recordVersions(scope: number, epoch: number, members: readonly string[]): void {
+    let v = versions.get(scope);
+    if (!v) versions.set(scope, (v = { tags: new Map(), floor: 0 }));
+    for (const m of members) v.tags.set(m, epoch);
+    // Forgetting raises the floor, so it only ever refuses more.
+    if (v.tags.size > 2 * VERSIONS_KEPT) versions.set(scope, { tags: new Map(), floor: epoch });
+  }
+
+  /** Whether an answer with these tags, computed from `fence` on, may be stored. */
+  function unaffected(scope: number, tags: readonly string[], fence: number): boolean {
+    if ((epochs.get(scope) ?? 0) === fence) return true;
+    const v = versions.get(scope);
+    if (!v) return true;
+    if (v.floor > fence) return false;
+    for (const tag of tags) {
+      if ((v.tags.get(tag) ?? 0) > fence || (v.tags.get(`type:${tagType(tag)}`) ?? 0) > fence) return false;
+    }
+    return true;
   }
 
   function removeTag(scope: number, tag: string): number {
@@ -99,7 +125,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
 
     async store(scope, key, body, tags, ttlMs, fence: Fence): Promise<StoreOutcome> {
       if (fence === null) return 'skipped';
-      if (String(epochs.get(scope) ?? 0) !== fence) return 'stale';
+      if (!unaffected(scope, tags, Number(fence))) return 'stale';
       const k = entryKey(scope, key);
       drop(k);
       const t = now();
@@ -139,8 +165,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
       return drop(entryKey(scope, key));
     },
 
+    async lease(scope, key, ms) {
+      const k = entryKey(scope, key);
+      if ((leases.get(k) ?? 0) > now()) return null;
+      leases.set(k, now() + ms);
+      // Renewed while held, like the Redis store's (one process: the holder cannot die alone).
+      const renew = setInterval(() => leases.set(k, now() + ms), ms / 3);
+      renew.unref();
+      return () => {
+        clearInterval(renew);
+        leases.delete(k);
+      };
+    },
+
     async invalidate(scope, tags, intent) {
-      bump(scope);
+      recordVersions(scope, bump(scope), tags);
       closeIntent(intent);
       let removed = 0;
       for (const tag of tags) removed += removeTag(scope, tag);
@@ -148,7 +187,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
     },
 
     async invalidateType(scope, typename) {
-      bump(scope);
+      recordVersions(scope, bump(scope), [`type:${typename}`]);
       const name = `${scope}|${typename}`;
       const tags = byType.get(name);
       byType.delete(name);
@@ -158,7 +197,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
     },
 
     async purge(scope, intent) {
-      bump(scope);
+      versions.set(scope, { tags: new Map(), floor: bump(scope) });
       closeIntent(intent);
       let removed = 0;
       for (const [k, e] of entries) if (e.scope === scope && drop(k)) removed += 1;

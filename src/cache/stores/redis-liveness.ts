@@ -24,6 +24,7 @@ export function createLiveness(redis: Redis, options: LivenessOptions) {
   let up = true;
   let stopped = false;
   let offsetMs = 0;
+  let lastRttMs = 0;
   let beatSince: number | null = null;
   /**
    * Bumped whenever this monitor drops the connection itself: a reply to a heartbeat sent
@@ -76,7 +77,8 @@ export function createLiveness(redis: Redis, options: LivenessOptions) {
       .then(async ([seconds, micros]) => {
         if (on !== connection) return; // sent on a connection this monitor has dropped since
         const received = Date.now();
-        options.onBeat?.(received - sent);
+        lastRttMs = received - sent;
+        options.onBeat?.(lastRttMs);
         offsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + received) / 2;
         beatSince = null;
         if (!up && !recovering && !stopped) {
@@ -105,6 +107,10 @@ export function createLiveness(redis: Redis, options: LivenessOptions) {
 
   return {
     up: () => up,
+    /** How long the heartbeat in flight has gone unanswered (0 when none is in flight). */
+    silentFor: () => (beatSince === null ? 0 : Date.now() - beatSince),
+    /** The last answered heartbeat's round trip (ms). */
+    lastRtt: () => lastRttMs,
     /** Redis' clock now, as far as the last heartbeat tells. */
     redisNow: () => Date.now() + offsetMs,
     start(): void {

@@ -1,16 +1,21 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Logger } from '../../observability/logger';
 import {
   BEGIN_WRITE_SCRIPT,
   ENTRIES_SCRIPT,
   EVICT_SCRIPT,
+  HEAD_SCRIPT,
   INVALIDATE_SCRIPT,
   INVALIDATE_TYPE_SCRIPT,
   PURGE_SCRIPT,
+  RELEASE_LEASE_SCRIPT,
   RELEASE_WRITE_SCRIPT,
+  RENEW_LEASE_SCRIPT,
   STORE_SCRIPT,
 } from './redis-scripts';
+import { createCoalescer } from './coalesce';
+import { createLocalTier, type LocalCopy } from './local-tier';
 import { createLiveness } from './redis-liveness';
 import { confirmWithin, ReplyTimeout, within } from './redis-timing';
 import { StoreWriteError, tagType, type Fence, type Lookup, type ResponseStore, type StoreOutcome, type WriteIntent } from './store';
@@ -39,16 +44,26 @@ export interface RedisStoreOptions {
   onLatency?: (kind: 'heartbeat' | 'write', ms: number) => void;
   /** How long an expired answer is kept as a stale copy (for database outages). Default 0. */
   retainStaleMs?: number;
+  /** Bytes of the in-process tier of recently served answers (see local-tier.ts); 0: off. Default 0. */
+  localMaxBytes?: number;
 }
 
-/** Value layout: `<storedAt>:<freshUntil>:<body>`. */
-function decode(value: Buffer): { storedAt: number; freshUntil: number; body: Buffer } {
+/** Value layout: `<storedAt>:<freshUntil>:<stamp>:<body>`; the stamp is unique to each store. */
+function decode(value: Buffer): LocalCopy {
   const a = value.indexOf(COLON);
   const b = value.indexOf(COLON, a + 1);
-  return { storedAt: Number(value.subarray(0, a).toString()), freshUntil: Number(value.subarray(a + 1, b).toString()), body: value.subarray(b + 1) };
+  const c = value.indexOf(COLON, b + 1);
+  return {
+    storedAt: Number(value.subarray(0, a).toString()),
+    freshUntil: Number(value.subarray(a + 1, b).toString()),
+    header: value.subarray(0, c + 1).toString('latin1'),
+    body: value.subarray(c + 1),
+  };
 }
 
 const COLON = 0x3a;
+/** Longer than any header (two 13-digit times, a stamp of at most 20 characters, 3 colons). */
+const HEAD_BYTES = 64;
 const NO_HIT: Lookup = { hit: null, fence: null };
 
 /**
@@ -68,6 +83,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
   const { logger } = options;
   const readMs = options.commandTimeoutMs ?? 50;
   const writeMs = options.writeTimeoutMs ?? 5000;
+  const deadMs = options.deadAfterMs ?? 2000;
+  const probeMs = options.probeIntervalMs ?? 250;
   const redis = new Redis(options.url, {
     lazyConnect: true,
     enableOfflineQueue: false, // no queue: a command during an outage fails now instead of hanging
@@ -80,6 +97,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
 
   const k = (scope: number) => `${prefix}{h${scope}}:`;
   const shas = new Map<string, string>();
+  const stampPrefix = randomBytes(4).toString('hex');
+  let stamps = 0;
+  const tier = (options.localMaxBytes ?? 0) > 0 ? createLocalTier(options.localMaxBytes as number) : null;
+  const coalesced = createCoalescer<Array<Buffer | null>>();
   /**
    * Scopes whose invalidation this process could not confirm: not served until purged. The
    * value counts failures, so a purge that started before a later failure does not clear it.
@@ -88,22 +109,22 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
   /** Scopes being swept after an abandoned write intent was seen. */
   const sweeping = new Set<number>();
 
-  async function script(source: string, keys: string[], args: (string | number | Buffer)[] = []): Promise<number> {
+  async function script<T = number>(source: string, keys: string[], args: (string | number | Buffer)[] = []): Promise<T> {
     let sha = shas.get(source);
     if (!sha) shas.set(source, (sha = createHash('sha1').update(source).digest('hex')));
     try {
-      return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as number;
+      return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as T;
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return (await redis.eval(source, keys.length, ...keys, ...args)) as number;
+      return (await redis.eval(source, keys.length, ...keys, ...args)) as T;
     }
   }
 
-  const purgeKeys = (scope: number) => [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}w`, `${k(scope)}wd`];
+  const purgeKeys = (scope: number) => [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}w`, `${k(scope)}wd`, `${k(scope)}v`, `${k(scope)}vf`];
 
   const liveness = createLiveness(redis, {
-    deadAfterMs: options.deadAfterMs ?? 2000,
-    intervalMs: options.probeIntervalMs ?? 250,
+    deadAfterMs: deadMs,
+    intervalMs: probeMs,
     logger,
     onBeat: (ms) => options.onLatency?.('heartbeat', ms),
     // Before reads are served again: purge what this process failed to invalidate.
@@ -115,16 +136,76 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
     },
   });
 
-  /** A read: skipped while down, bounded by the read budget, `fallback` on any failure. */
-  async function read<T>(fallback: T, op: () => Promise<T>): Promise<T> {
+  /**
+   * A read: skipped while down, `fallback` on any failure. Past its budget it is *slow*, not
+   * failed: while Redis keeps answering heartbeats the reply is waited for (up to the dead
+   * bound), because answering from the database instead turns every hit of a saturated process
+   * into a recomputation, which saturates it further. Only when the heartbeat goes silent too
+   * (a hung Redis) does the read give up and fail open.
+   */
+  async function read<T>(fallback: T, op: () => Promise<T>, budgetMs = readMs): Promise<T> {
     if (!liveness.up()) return fallback;
+    const pending = op();
     try {
-      return await within(op(), readMs);
+      return await within(pending, budgetMs);
     } catch (err) {
-      if (err instanceof ReplyTimeout) options.onSlowRead?.();
-      else options.onError?.();
+      if (!(err instanceof ReplyTimeout)) {
+        options.onError?.();
+        return fallback;
+      }
+      const answered = await whileAnswering(pending);
+      if (answered.ok) return answered.value;
+      options.onSlowRead?.();
       return fallback;
     }
+  }
+
+  function whileAnswering<T>(pending: Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+    const giveUpAt = Date.now() + deadMs;
+    return new Promise((resolve) => {
+      const check = setInterval(() => {
+        // Silent for longer than a slow Redis takes to answer a heartbeat: hung, give up.
+        const silentBound = Math.max(readMs + probeMs, 3 * liveness.lastRtt() + readMs);
+        if (!liveness.up() || liveness.silentFor() > silentBound || Date.now() > giveUpAt) done({ ok: false });
+      }, Math.max(5, Math.min(readMs, probeMs)));
+      const done = (outcome: { ok: true; value: T } | { ok: false }) => {
+        clearInterval(check);
+        resolve(outcome);
+      };
+      pending.then((value) => done({ ok: true, value }), () => done({ ok: false }));
+    });
+  }
+
+  const heads = createCoalescer<[string, string, string]>();
+  const abandonedNow = (deadline: string) => deadline !== '' && Number(deadline) <= liveness.redisNow();
+
+  /** The response, the fence and the intent deadline in one MGET (shared by concurrent identical lookups). */
+  async function fullLookup(scope: number, key: string): Promise<Lookup> {
+    const [value, epoch, abandoned] = await coalesced(`${scope}|${key}`, () => redis.mgetBuffer(`${k(scope)}r:${key}`, `${k(scope)}e`, `${k(scope)}wd`));
+    if (abandoned && abandonedNow(abandoned.toString())) {
+      sweep(scope);
+      return NO_HIT;
+    }
+    const fence = epoch ? epoch.toString() : '0';
+    if (!value) return { hit: null, fence };
+    const found = decode(value);
+    if (found.freshUntil <= Date.now()) return { hit: null, fence, stale: found };
+    tier?.set(scope, key, found);
+    return { hit: found, fence };
+  }
+
+  /** A local copy is served only if Redis still holds that very copy (same header and stamp). */
+  async function localLookup(scope: number, key: string, copy: LocalCopy): Promise<Lookup> {
+    const [head, fence, abandoned] = await heads(`${scope}|${key}`, () =>
+      script<[string, string, string]>(HEAD_SCRIPT, [`${k(scope)}r:${key}`, `${k(scope)}e`, `${k(scope)}wd`], [HEAD_BYTES]),
+    );
+    if (abandonedNow(abandoned)) {
+      sweep(scope);
+      return NO_HIT;
+    }
+    if (head.startsWith(copy.header) && copy.freshUntil > Date.now()) return { hit: copy, fence };
+    tier?.delete(scope, key);
+    return head === '' ? { hit: null, fence } : fullLookup(scope, key);
   }
 
   /** A write-side call: sent whatever the local state, retried until confirmed or the bound. */
@@ -179,31 +260,46 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
         if (liveness.up()) sweep(scope);
         return NO_HIT;
       }
-      return read<Lookup>(NO_HIT, async () => {
-        const [value, epoch, abandoned] = await redis.mgetBuffer(`${k(scope)}r:${key}`, `${k(scope)}e`, `${k(scope)}wd`);
-        if (abandoned && Number(abandoned.toString()) <= liveness.redisNow()) {
-          sweep(scope);
-          return NO_HIT;
-        }
-        const fence = epoch ? epoch.toString() : '0';
-        if (!value) return { hit: null, fence };
-        const found = decode(value);
-        return found.freshUntil > Date.now() ? { hit: found, fence } : { hit: null, fence, stale: found };
-      });
+      const copy = tier?.get(scope, key);
+      return read<Lookup>(NO_HIT, () => (copy ? localLookup(scope, key, copy) : fullLookup(scope, key)));
     },
 
     fence: (scope) => (dirty.has(scope) ? Promise.resolve(null) : read<Fence>(null, async () => (await redis.get(`${k(scope)}e`)) ?? '0')),
 
+    // Not bound by the read budget: a store refused for slowness costs a recomputation per
+    // request until one gets through (the metastable collapse a saturated core used to show).
     store: (scope, key, body, tags, ttlMs, fence: Fence) => {
       if (fence === null || dirty.has(scope)) return Promise.resolve<StoreOutcome>('skipped');
-      return read<StoreOutcome>('skipped', async () => {
-        const keys = [`${k(scope)}e`, `${k(scope)}r:${key}`, `${k(scope)}a`, `${k(scope)}wd`];
-        for (const tag of tags) keys.push(`${k(scope)}t:${tag}`, `${k(scope)}y:${tagType(tag)}`);
-        const now = Date.now();
-        const value = Buffer.concat([Buffer.from(`${now}:${now + ttlMs}:`), body]);
-        const physicalTtl = Math.max(1, Math.round(ttlMs + retainStaleMs));
-        return (await script(STORE_SCRIPT, keys, [fence, physicalTtl, value])) === 1 ? 'stored' : 'stale';
-      });
+      const keys = [`${k(scope)}e`, `${k(scope)}r:${key}`, `${k(scope)}a`, `${k(scope)}wd`, `${k(scope)}v`, `${k(scope)}vf`];
+      for (const tag of tags) keys.push(`${k(scope)}t:${tag}`, `${k(scope)}y:${tagType(tag)}`);
+      const types = [...new Set(tags.map(tagType))];
+      const now = Date.now();
+      const header = `${now}:${now + ttlMs}:${stampPrefix}${(stamps += 1).toString(36)}:`;
+      const value = Buffer.concat([Buffer.from(header, 'latin1'), body]);
+      const physicalTtl = Math.max(1, Math.round(ttlMs + retainStaleMs));
+      return read<StoreOutcome>(
+        'skipped',
+        async () => {
+          if ((await script(STORE_SCRIPT, keys, [fence, physicalTtl, value, tags.length, ...tags, ...types])) !== 1) return 'stale';
+          tier?.set(scope, key, { body, storedAt: now, freshUntil: now + ttlMs, header });
+          return 'stored';
+        },
+        writeMs,
+      );
+    },
+
+    async lease(scope, key, ms) {
+      const owner = `${stampPrefix}${(stamps += 1).toString(36)}`;
+      const leaseKey = `${k(scope)}l:${key}`;
+      const taken = await read<string | null>('failed', () => redis.set(leaseKey, owner, 'PX', ms, 'NX'));
+      if (taken === null) return null; // another process computes this answer
+      // Renewed while held: a slow computation keeps it, a dead holder's lapses within `ms`.
+      const renew = setInterval(() => void read(0, () => script(RENEW_LEASE_SCRIPT, [leaseKey], [owner, ms])), ms / 3);
+      renew.unref();
+      return () => {
+        clearInterval(renew);
+        void read(0, () => script(RELEASE_LEASE_SCRIPT, [leaseKey], [owner]));
+      };
     },
 
     async beginWrite(scope) {
@@ -220,12 +316,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
 
     invalidate: (scope, tags, intent) =>
       confirmed(`the invalidation of hospital ${scope}`, () =>
-        script(INVALIDATE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}w`, `${k(scope)}wd`, ...tags.map((t) => `${k(scope)}t:${t}`)], [intent?.id ?? '']),
+        script(INVALIDATE_SCRIPT, [...purgeKeys(scope), ...tags.map((t) => `${k(scope)}t:${t}`)], [intent?.id ?? '', ...tags]),
       ).catch((err: unknown) => afterDirtyInvalidation(scope, err)),
 
     invalidateType: (scope, typename) =>
       confirmed(`the invalidation of ${typename} in hospital ${scope}`, () =>
-        script(INVALIDATE_TYPE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}y:${typename}`]),
+        script(INVALIDATE_TYPE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}y:${typename}`, `${k(scope)}v`, `${k(scope)}vf`], [typename]),
       ).catch((err: unknown) => afterDirtyInvalidation(scope, err)),
 
     purge: (scope, intent) => {

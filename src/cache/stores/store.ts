@@ -3,9 +3,12 @@
  * key, tag and fence lives inside one scope, and nothing crosses scopes.
  *
  * Freshness rests on the fence: `lookup` returns, on a miss, the scope's invalidation counter
- * as it was *before* the miss reads any data; `store` writes only if the counter is unchanged,
- * atomically. A write that commits and invalidates while a miss is in flight therefore makes
- * that miss's (possibly older) answer unstorable.
+ * as it was *before* the miss reads any data; each invalidation records, per tag it removes,
+ * the counter value it moved to. `store` writes only if none of the answer's tags (nor their
+ * types, nor the whole scope) was invalidated after the fence was read, atomically. A write
+ * that commits and invalidates while a miss is in flight therefore makes that miss's (possibly
+ * older) answer unstorable if, and only if, it feeds that answer: the same declarations that
+ * would have evicted the answer decide.
  */
 export interface StoredResponse {
   /** The serialised `{"data":…}` body, exactly as it is sent. */
@@ -58,8 +61,14 @@ export interface ResponseStore {
    * the scope's invalidation count (each invalidation advances it by one).
    */
   fence(scope: number): Promise<Fence>;
-  /** Stores unless the scope was invalidated since `fence` was read ('stale'). */
+  /** Stores unless something the answer carries was invalidated since `fence` was read ('stale'). */
   store(scope: number, key: string, body: Buffer, tags: readonly string[], ttlMs: number, fence: Fence): Promise<StoreOutcome>;
+  /**
+   * Claims the computation of `key` for up to `ms`, so identical misses across processes run
+   * once. A release function: compute (also when the store cannot tell); null: another caller
+   * computes it now, wait for its stored answer.
+   */
+  lease(scope: number, key: string, ms: number): Promise<(() => void) | null>;
   /*
    * Write side: never skipped because of local state, never answered from a fallback. Each
    * resolves only once the store confirmed it, and rejects with StoreWriteError otherwise.
