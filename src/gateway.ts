@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTokenService, type TokenService } from './auth/tokens';
+import { createDatabaseGate, type DatabaseGate } from './backpressure';
 import type { GatewayConfig } from './config/config';
 import { initORM, migrate, type Orm } from './db/orm';
 import { createCache, createStore, type ResponseCache } from './cache';
@@ -9,7 +10,7 @@ import { createApollo } from './graphql/apollo';
 import { createMemoryLedger, createRedisLedger, type JobLedger } from './jobs/ledger';
 import { createRewarmer } from './jobs/rewarm';
 import { createScheduler } from './jobs/scheduler';
-import { createWarmer, type Warmer } from './jobs/warmer';
+import { createWarmer, type Warmer, type WarmResult } from './jobs/warmer';
 import { cacheAdminResolvers } from './modules/cache-admin/cache-admin.resolvers';
 import { createEnvelopGateway } from './graphql/executor';
 import { buildSchema, buildTypeSchema } from './graphql/schema';
@@ -43,6 +44,8 @@ export interface Gateway {
   readonly cache: ResponseCache;
   readonly metrics: Metrics;
   readonly warmer: Warmer;
+  /** The bound on concurrent database work (DB_MAX_CONCURRENT, DB_QUEUE_MAX, DB_QUEUE_WAIT_MS). */
+  readonly db: DatabaseGate;
   /** Warm runs and job locks, shared through Redis when there is one. */
   readonly ledger: JobLedger;
   readonly scheduler: ReturnType<typeof createScheduler>;
@@ -100,18 +103,27 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const apollo = createApollo(createEnvelopGateway(schema, [...(options.envelopPlugins ?? []), cache.plugin()]), logger, config.limits);
   await apollo.start();
 
+  // Overload is refused at the door (503 + Retry-After) instead of queueing on the pool.
+  const db = createDatabaseGate(config.backpressure, (reason) => metrics.requestsShed.inc({ reason }));
+  for (const reason of ['queue_full', 'timeout', 'displaced'] as const) metrics.requestsShed.inc({ reason }, 0);
+  metrics.bindDatabaseGate(db);
+
   // Warming: on demand (admin), on schedule (cron), and shortly after writes evict hot answers.
-  const warmer = createWarmer({
+  // Scheduled warms and re-warms run in the gate's background share; the admin's warmCache runs
+  // inside its own request's slot, so its warmer takes none (a second slot could deadlock).
+  const warmerDeps = {
     apollo,
     orm,
     cache,
     ledger,
     logger,
-    onWarm: (r) => {
+    onWarm: (r: WarmResult) => {
       metrics.warmRuns.inc({ target: r.target, outcome: r.ok ? 'ok' : 'failed' });
       metrics.warmDuration.observe({ target: r.target }, r.durationMs / 1000);
     },
-  });
+  };
+  const warmer = createWarmer({ ...warmerDeps, limit: db.background });
+  const requestWarmer = createWarmer(warmerDeps);
   const rewarmer = createRewarmer(warmer, logger, config.cache.rewarmDelayMs);
   cache.onInvalidated((scope) => rewarmer.schedule(scope));
   const scheduler = createScheduler({ orm, warmer, ledger, logger }, config.jobs);
@@ -131,10 +143,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         orm,
         tokens,
         cache,
-        warmer,
+        warmer: requestWarmer,
         logger,
         maxBodyBytes: config.limits.maxBodyBytes,
         observe: createRequestObserver(metrics, logger, new Set(loadContractOperations().keys())),
+        db,
       }), ui.playground),
       ...ui.routes,
       '/health': healthRoute,
@@ -156,6 +169,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     cache,
     metrics,
     warmer,
+    db,
     ledger,
     scheduler,
     listen: () =>

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { POSTGRES_POOL_MAX } from '../db/pool';
 
 /**
  * Everything the gateway needs, validated once at start. createGateway() takes this object,
@@ -43,6 +44,8 @@ export interface GatewayConfig {
     rewarmDelayMs: number;
     /** How long an expired answer is kept to be served, flagged stale, while the database is down. */
     staleMs: number;
+    /** Bytes of each process's in-process tier over Redis (recently served answers); 0: off. */
+    localMaxBytes: number;
   };
   /** Refusals of oversized or abusive requests. */
   limits: {
@@ -52,6 +55,17 @@ export interface GatewayConfig {
     maxBodyBytes: number;
     /** Schema introspection (the playground needs it). */
     introspection: boolean;
+  };
+  /**
+   * The bound on concurrent database work (src/backpressure): GraphQL requests that execute (not
+   * cache hits) and background work take a slot; past the queue they are refused with a 503.
+   */
+  backpressure: {
+    maxConcurrent: number;
+    /** Requests waiting for a slot; one more is refused at once. */
+    maxQueue: number;
+    /** Longest wait for a slot before the request is refused (ms). */
+    maxWaitMs: number;
   };
   jobs: {
     enabled: boolean;
@@ -96,6 +110,7 @@ const EnvSchema = z.object({
   CACHE_REDIS_WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   CACHE_REDIS_DEAD_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   CACHE_VERIFY_RATE: z.coerce.number().min(0).max(1).default(0.001),
+  CACHE_LOCAL_MAX_MB: z.coerce.number().int().min(0).max(65536).default(64),
   CACHE_REWARM_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
   CACHE_STALE_SECONDS: z.coerce.number().int().min(0).max(7 * 86400).default(3600),
   WARM_JOBS: bool.default('true'),
@@ -104,6 +119,9 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(100_000),
   GRAPHQL_INTROSPECTION: bool.optional(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  DB_MAX_CONCURRENT: z.coerce.number().int().min(1).max(1000).default(POSTGRES_POOL_MAX),
+  DB_QUEUE_MAX: z.coerce.number().int().min(0).max(100_000).default(200),
+  DB_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
   WARM_DASHBOARD_CRON: z.string().refine((v) => cron.validate(v), 'not a valid cron expression').default('0 */5 * * * *'),
   WARM_WARDS_CRON: z.string().refine((v) => cron.validate(v), 'not a valid cron expression').default('30 2-59/5 * * * *'),
 });
@@ -158,7 +176,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): GatewayConf
       verifyRate: e.CACHE_VERIFY_RATE,
       rewarmDelayMs: e.CACHE_REWARM_DELAY_MS,
       staleMs: e.CACHE_STALE_SECONDS * 1000,
+      localMaxBytes: e.CACHE_LOCAL_MAX_MB * 1024 * 1024,
     },
+    backpressure: { maxConcurrent: e.DB_MAX_CONCURRENT, maxQueue: e.DB_QUEUE_MAX, maxWaitMs: e.DB_QUEUE_WAIT_MS },
     jobs: { enabled: e.WARM_JOBS, dashboardCron: e.WARM_DASHBOARD_CRON, wardCron: e.WARM_WARDS_CRON },
     limits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,

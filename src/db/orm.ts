@@ -6,6 +6,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseConfig } from '../config/config';
 import { migrationsFor } from '../../migrations';
 import { entities } from './entities';
+import { POSTGRES_POOL_MAX } from './pool';
 import { SqlCountingLogger } from './sql-counter';
 import { SqliteDialect } from './sqlite-dialect';
 
@@ -55,7 +56,7 @@ export async function initORM(db: DatabaseConfig, overrides: Partial<Options> = 
     clientUrl: db.url,
     // Fail fast when PostgreSQL is down or hung, so reads can fall back to stale cached copies
     // and writes answer "unavailable" instead of hanging; the pool reconnects by itself.
-    pool: { min: 0, max: 10, acquireTimeoutMillis: 5000 },
+    pool: { min: 0, max: POSTGRES_POOL_MAX, acquireTimeoutMillis: 5000 },
     driverOptions: { connection: { connectionTimeoutMillis: 3000 } },
     ...overrides,
   } as Options);

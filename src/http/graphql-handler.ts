@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { TokenService } from '../auth/tokens';
+import { LimiterRefusal, type DatabaseGate } from '../backpressure';
 import { hitSuffix, WriteReport, type CacheTicket, type Fence, type OperationRequest, type ResponseCache, type SharedAnswer, type StoredResponse } from '../cache';
 import type { Principal } from '../auth/tokens';
 import type { Orm } from '../db/orm';
@@ -9,6 +10,7 @@ import type { Warmer } from '../jobs/warmer';
 import type { Logger } from '../observability/logger';
 import { SqlCounter } from '../db/sql-counter';
 import { createContext, type GraphQLContext } from '../graphql/context';
+import { ErrorCode } from '../errors/errors';
 import { HttpError, parseJsonBody, readBody } from './body';
 import { createOperationMemo, looksLikeMutation, operationOf } from './operation';
 import type { RequestObserver } from '../observability/request-log';
@@ -23,6 +25,8 @@ export interface GraphQLHandlerDeps {
   logger: Logger;
   maxBodyBytes: number;
   observe: RequestObserver;
+  /** The bound on concurrent database work: executions and background checks take a slot. */
+  db: DatabaseGate;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -68,6 +72,22 @@ async function writeApolloResponse(res: ServerResponse, response: HTTPGraphQLRes
   return null;
 }
 
+/** A hit as an answer to share with identical requests waiting in this process. */
+function sharedHit(hit: StoredResponse): SharedAnswer {
+  const body = hit.body.subarray(0, hit.body.length - 1).toString('utf8') + hitSuffix(hit.storedAt, false);
+  return { status: 200, headers: [['content-type', JSON_TYPE]], body };
+}
+
+/**
+ * Past the bound on database work (src/backpressure): refused at once, before anything ran, and
+ * shared with identical requests waiting on this one. Retry-After in seconds.
+ */
+function overloaded(): SharedAnswer {
+  const message = 'The gateway is at capacity: too many requests are waiting for the database. Nothing was run or changed; retry in a second.';
+  const body = JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.ServiceUnavailable, retryable: true } }] });
+  return { status: 503, headers: [['content-type', JSON_TYPE], ['retry-after', '1']], body };
+}
+
 function sendShared(res: ServerResponse, answer: SharedAnswer): void {
   for (const [key, value] of answer.headers) res.setHeader(key, value);
   res.statusCode = answer.status;
@@ -77,7 +97,8 @@ function sendShared(res: ServerResponse, answer: SharedAnswer): void {
 /**
  * POST and GET /graphql, top to bottom: body → token → cache lookup (a hit is answered here,
  * without parsing the document) → an identical miss already running? wait for its answer →
- * Apollo (parse, validate, execute through envelop, which stores the miss) → response. The
+ * a database slot (or a 503 when the bound on database work is reached) → Apollo (parse,
+ * validate, execute through envelop, which stores the miss) → response. The
  * request id goes back in `x-request-id`. A POST body seen before (same bytes and Content-Type)
  * is not parsed again for the lookup (createOperationMemo).
  */
@@ -92,12 +113,19 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     void (async () => {
       const ticket = cache.openForVerify(principal, op, served, fence);
       if (!ticket) return;
-      await deps.apollo.executeOperation(
-        { query: op.query, operationName: op.operationName ?? undefined, variables: op.variables ?? undefined },
-        { contextValue: createContext({ requestId: `verify-${requestId}`, em: deps.orm.em.fork() as GraphQLContext['em'], auth: { ok: true, principal }, cache: ticket }) },
+      // In the background share of the database slots: a check never crowds out a request.
+      await deps.db.background(() =>
+        deps.apollo.executeOperation(
+          { query: op.query, operationName: op.operationName ?? undefined, variables: op.variables ?? undefined },
+          { contextValue: createContext({ requestId: `verify-${requestId}`, em: deps.orm.em.fork() as GraphQLContext['em'], auth: { ok: true, principal }, cache: ticket }) },
+        ),
       );
     })()
-      .catch((err: unknown) => deps.logger.warn({ err, requestId }, 'cache verification could not run'))
+      .catch((err: unknown) =>
+        err instanceof LimiterRefusal
+          ? deps.logger.debug({ requestId, reason: err.reason }, 'cache verification skipped: the database is at capacity')
+          : deps.logger.warn({ err, requestId }, 'cache verification could not run'),
+      )
       .finally(() => cache.verifyFinished());
   }
 
@@ -160,7 +188,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       const shared = await joined;
       if (shared) {
         sendShared(res, shared);
-        deps.observe({ ...record, cache: 'miss', ageMs: null, status: shared.status, outcome: 'ok', durationMs: elapsed(), sql: 0 });
+        deps.observe({ ...record, cache: 'miss', ageMs: null, status: shared.status, outcome: shared.status >= 400 ? 'refused' : 'ok', durationMs: elapsed(), sql: 0 });
         return;
       }
     }
@@ -172,7 +200,30 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     const writes = new WriteReport(auth.ok ? auth.principal.hospitalId : null);
     let share: ((answer: SharedAnswer | null) => void) | undefined;
     if (flightId && inflight && !joined) inflight.lead(flightId, new Promise((resolve) => (share = resolve)));
+    let release: (() => void) | undefined;
     try {
+      // 5a. The same miss running in another process: wait for its stored answer (a hit).
+      const computed = cache && deps.cache ? await deps.cache.leadOrWait(cache) : null;
+      if (computed) {
+        sendHit(res, computed, requestId);
+        share?.(sharedHit(computed));
+        deps.observe({ ...record, cache: 'hit', ageMs: Date.now() - computed.storedAt, status: 200, outcome: 'ok', durationMs: elapsed(), sql: 0 });
+        return;
+      }
+      // 5b. A database slot (a request without a valid token reaches no resolver, so needs none):
+      // writes are served first; past the short queue or its wait, a retryable 503 at once.
+      if (auth.ok) {
+        const write = looksLikeMutation((op ?? operationOf(req.method, body, search))?.query ?? '');
+        const slot = await deps.db.enter(write ? 'write' : 'read');
+        if (slot.refused) {
+          const refusal = overloaded();
+          sendShared(res, refusal);
+          share?.(refusal);
+          deps.observe({ ...record, cache: cache ? 'miss' : 'none', ageMs: null, status: refusal.status, outcome: 'refused', durationMs: elapsed(), sql: null });
+          return;
+        }
+        release = slot.release;
+      }
       const response = await deps.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search, body },
         context: async () =>
@@ -202,7 +253,9 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       const ext = cache?.extension();
       deps.observe({ ...record, sql: sql.count, cache: ext?.hit ? 'hit' : cache ? 'miss' : 'none', ageMs: ext?.hit ? ext.ageMs : null, status, outcome, durationMs: elapsed() });
     } finally {
+      release?.(); // the database slot, however the execution ended
       share?.(null); // no-op once shared; releases the waiters if anything above failed
+      cache?.finished(); // no-op once stored; frees other processes waiting for this answer
     }
   };
 }

@@ -1,11 +1,13 @@
 import type { ApolloServer } from '@apollo/server';
 import type { Principal } from '../auth/tokens';
-import type { ResponseCache, StoreOutcome } from '../cache';
+import type { CacheTicket, ResponseCache, StoreOutcome } from '../cache';
 import type { Orm } from '../db/orm';
 import { createContext, type GraphQLContext } from '../graphql/context';
 import type { Logger } from '../observability/logger';
 import { hotOperations, WARM_TARGETS, type WarmTarget } from './hot-operations';
 import type { JobLedger, WarmRecord } from './ledger';
+
+const WARM_RETRIES = 3;
 
 export interface WarmResult {
   target: WarmTarget;
@@ -29,6 +31,11 @@ export interface WarmerDeps {
   logger: Logger;
   /** Every warm result, for metrics. */
   onWarm?: (result: WarmResult) => void;
+  /**
+   * Runs each warm in a slot of the bound on database work (src/backpressure); unset, warms
+   * run at once (the admin's warmCache, which runs inside its own request's slot).
+   */
+  limit?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -39,12 +46,25 @@ export interface WarmerDeps {
  */
 export function createWarmer(deps: WarmerDeps): Warmer {
   const ops = hotOperations();
+  const limit = deps.limit ?? (<T>(work: () => Promise<T>) => work());
 
   async function runOnce(hospitalId: number, target: WarmTarget): Promise<StoreOutcome | string | undefined> {
     const op = ops[target];
     const principal: Principal = { userId: 'wardcache-warmer', hospitalId, role: 'viewer' };
     const cache = await deps.cache.openForWarm(principal, op);
     if (typeof cache === 'string') return cache;
+    try {
+      // Another process computing this very answer (a miss, or its own warm): its store is ours.
+      if (await deps.cache.leadOrWait(cache)) return 'stored';
+      // Only the database work takes a slot of the process's bound.
+      return await limit(() => execute(hospitalId, target, principal, cache));
+    } finally {
+      cache.finished();
+    }
+  }
+
+  async function execute(hospitalId: number, target: WarmTarget, principal: Principal, cache: CacheTicket): Promise<StoreOutcome | string | undefined> {
+    const op = ops[target];
     const requestId = `warm-${hospitalId}-${target}-${Date.now()}`;
     const response = await deps.apollo.executeOperation(
       { query: op.query, operationName: op.operationName, variables: op.variables },
@@ -68,10 +88,11 @@ export function createWarmer(deps: WarmerDeps): Warmer {
     const started = performance.now();
     let error: string | null = null;
     try {
+      // A write that feeds this answer landed meanwhile (unrelated ones do not refuse it): its
+      // invalidation made the answer unstorable. Computed again, a few times at most.
       let outcome = await runOnce(hospitalId, target);
-      // A write landed meanwhile: its invalidation made this answer unstorable. One retry.
-      if (outcome === 'stale') outcome = await runOnce(hospitalId, target);
-      if (outcome === 'stale') error = 'writes kept landing during the warm; the answer was not stored';
+      for (let retry = 0; outcome === 'stale' && retry < WARM_RETRIES; retry++) outcome = await runOnce(hospitalId, target);
+      if (outcome === 'stale') error = `writes feeding this answer kept landing during ${WARM_RETRIES + 1} attempts; the answer was not stored`;
       else if (outcome !== 'stored') error = outcome ?? 'the answer was not stored';
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);

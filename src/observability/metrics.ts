@@ -10,10 +10,17 @@ export interface CacheSources {
   entries(): Promise<number>;
 }
 
+/** The bound on database work (src/backpressure), read at scrape time. */
+export interface DatabaseGateSources {
+  readonly inflight: number;
+  readonly queued: number;
+}
+
 export function createMetrics() {
   const registry = new Registry();
   // Read at scrape time; bound once the cache exists (see bindCache).
   let sources: CacheSources = { up: () => false, entries: async () => 0 };
+  let gate: DatabaseGateSources = { inflight: 0, queued: 0 };
   collectDefaultMetrics({ register: registry, prefix: 'wardcache_process_' });
   const registers = [registry];
   return {
@@ -49,6 +56,31 @@ export function createMetrics() {
     }),
     bindCache(next: CacheSources) {
       sources = next;
+    },
+    dbInflight: new Gauge({
+      name: 'wardcache_db_inflight',
+      help: 'Database slots in use (DB_MAX_CONCURRENT at most): GraphQL requests executing plus background work',
+      registers,
+      collect() {
+        this.set(gate.inflight);
+      },
+    }),
+    dbQueueLength: new Gauge({
+      name: 'wardcache_db_queue_length',
+      help: 'Requests and background work waiting for a database slot (DB_QUEUE_MAX at most)',
+      registers,
+      collect() {
+        this.set(gate.queued);
+      },
+    }),
+    requestsShed: new Counter({
+      name: 'wardcache_requests_shed_total',
+      help: 'GraphQL requests refused with 503 for want of a database slot: queue_full, timeout (waited DB_QUEUE_WAIT_MS), displaced (a write took its place in the queue)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    bindDatabaseGate(next: DatabaseGateSources) {
+      gate = next;
     },
     redisErrors: new Counter({ name: 'wardcache_redis_errors_total', help: 'Redis commands that failed, or write-side calls Redis did not confirm within the write bound', registers }),
     redisSlowReads: new Counter({

@@ -23,9 +23,11 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<GatewayC
     jwtSecretGenerated: false,
     demoData: false,
     logLevel: 'silent',
-    cache: { ttlMs: 300_000, ttlPerCoordinate: {}, redisPrefix: `wardcache-test-${process.pid}-${Date.now()}:`, redisTimeoutMs: 50, redisWriteTimeoutMs: 5000, redisDeadMs: 2000, verifyRate: 0, rewarmDelayMs: 0, staleMs: 3_600_000 },
+    cache: { ttlMs: 300_000, ttlPerCoordinate: {}, redisPrefix: `wardcache-test-${process.pid}-${Date.now()}:`, redisTimeoutMs: 50, redisWriteTimeoutMs: 5000, redisDeadMs: 2000, verifyRate: 0, rewarmDelayMs: 0, staleMs: 3_600_000, localMaxBytes: 64 * 1024 * 1024 },
     jobs: { enabled: false, dashboardCron: '0 */5 * * * *', wardCron: '30 2-59/5 * * * *' },
     limits: { maxDepth: 10, maxAliases: 15, maxCost: 100_000, maxBodyBytes: 1024 * 1024, introspection: true },
+    // The production defaults (DB_MAX_CONCURRENT = the pool size, DB_QUEUE_MAX, DB_QUEUE_WAIT_MS).
+    backpressure: { maxConcurrent: 10, maxQueue: 200, maxWaitMs: 2000 },
     ...overrides,
   };
 }
