@@ -13,7 +13,9 @@ WORKDIR /app
 RUN chown node:node /app
 USER node
 
+# patches/: fixes to dependencies, applied by the postinstall script (patch-package).
 COPY --chown=node:node package.json package-lock.json .npmrc ./
+COPY --chown=node:node patches ./patches
 RUN npm install --omit=dev && npm cache clean --force
 
 COPY --chown=node:node tsconfig.json ./
