@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/knex';
+import { IsolationLevel } from '@mikro-orm/core';
 import type { Em } from './orm';
 
 /**
@@ -43,4 +44,19 @@ export function dateParser(em: Em): (value: unknown) => Date {
 export function nullableDateParser(em: Em): (value: unknown) => Date | null {
   const date = dateParser(em);
   return (value) => (value == null ? null : date(value));
+}
+
+/**
+ * Runs a read of several statements in one read-only transaction, so that they all see one
+ * committed state (a snapshot: REPEATABLE READ on PostgreSQL; a deferred BEGIN on SQLite, whose
+ * read transactions are snapshots in WAL mode). Without it a write committing between two
+ * statements shows a combination that never existed (an admitted patient without its tags).
+ * The fork keeps the request's SQL counter but not its write report: a read announces no write
+ * to the cache (src/cache/invalidation/subscriber.ts).
+ */
+export function inSnapshot<T>(em: Em, read: (em: Em) => Promise<T>): Promise<T> {
+  const { sqlCounter } = em.getLoggerContext<{ sqlCounter?: unknown }>();
+  const reader = em.fork({ loggerContext: { sqlCounter } }) as Em;
+  const postgres = em.getPlatform().getConfig().get('driver')?.name === 'PostgreSqlDriver';
+  return reader.transactional((trx) => read(trx as Em), { readOnly: true, ...(postgres ? { isolationLevel: IsolationLevel.REPEATABLE_READ } : {}) });
 }

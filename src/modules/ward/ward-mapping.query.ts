@@ -1,5 +1,5 @@
 import type { Em } from '../../db/orm';
-import { dateParser, nullableDateParser, selectRows, type RawRow } from '../../db/rows';
+import { dateParser, inSnapshot, nullableDateParser, selectRows, type RawRow } from '../../db/rows';
 import { patientFromDb, type PatientRow } from '../patient/patient.row';
 import { byName, compareText, parseId } from '../shared/order';
 import { tagFromDb, type TagRow } from '../tag/tag.row';
@@ -85,13 +85,17 @@ export async function loadWardMapping(
   const listsPatients = !scope.tagIds || scope.tagIds.length > 0;
   // One after the other: a request holds one pooled connection at a time (src/backpressure
   // bounds requests by the pool's size).
-  const wardRows = await selectRows(em, wardsStatement(knex, scope));
-  const countRows = await selectRows(em, openCountsStatement(knex, scope));
-  const admittedRows = listsPatients ? await selectRows(em, admittedStatement(knex, scope)) : [];
-  // Name search runs here rather than in SQL: SQLite's lower() folds ASCII only ("Ö" ≠ "ö").
-  const shown = search ? admittedRows.filter((r) => foldForSearch(r.name as string).includes(search)) : admittedRows;
-  // No patient shown, no tags to read (as when they came from a loader per shown patient).
-  const tagRows = shown.length > 0 ? await selectRows(em, admittedTagsStatement(knex, scope)) : [];
+  // All four from one snapshot (inSnapshot): the admitted and their tags are one state.
+  const { wardRows, countRows, shown, tagRows } = await inSnapshot(em, async (snap) => {
+    const wardRows = await selectRows(snap, wardsStatement(knex, scope));
+    const countRows = await selectRows(snap, openCountsStatement(knex, scope));
+    const admittedRows = listsPatients ? await selectRows(snap, admittedStatement(knex, scope)) : [];
+    // Name search runs here rather than in SQL: SQLite's lower() folds ASCII only ("Ö" ≠ "ö").
+    const shown = search ? admittedRows.filter((r) => foldForSearch(r.name as string).includes(search)) : admittedRows;
+    // No patient shown, no tags to read (as when they came from a loader per shown patient).
+    const tagRows = shown.length > 0 ? await selectRows(snap, admittedTagsStatement(knex, scope)) : [];
+    return { wardRows, countRows, shown, tagRows };
+  });
 
   const wards = wardRows.map(wardFromDb).sort(byName);
   const counts = new Map<number, number>();
