@@ -9,6 +9,7 @@ import { ROOT_FIELD_ROLES } from './auth/policy';
 import { createApollo } from './graphql/apollo';
 import { createMemoryLedger, createRedisLedger, type JobLedger } from './jobs/ledger';
 import { createRewarmer } from './jobs/rewarm';
+import { wardMappingDerivation } from './modules/ward/ward-mapping.derive';
 import { createScheduler } from './jobs/scheduler';
 import { createWarmer, type Warmer, type WarmResult } from './jobs/warmer';
 import { cacheAdminResolvers } from './modules/cache-admin/cache-admin.resolvers';
@@ -95,6 +96,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     readerFields: new Set(Object.entries(ROOT_FIELD_ROLES.Query).filter(([, role]) => role === 'viewer').map(([field]) => field)),
     logger,
     onEvent: onCacheEvent,
+    derivations: [wardMappingDerivation()],
   });
   const schema = buildSchema([cacheAdminResolvers({ cache, ledger })]);
   orm.em.getEventManager().registerSubscriber(cache.subscriber());

@@ -5,7 +5,7 @@ import { createInflight } from './inflight';
 import { uncachedCoordinates } from './invalidation/declarations';
 import { ROOT_TAGS } from './invalidation/dependencies';
 import { CacheInvalidationSubscriber } from './invalidation/subscriber';
-import { createCanonicalizer } from './keying/canonical';
+import { createCanonicalizer, type CanonicalRequest } from './keying/canonical';
 import { responseKey, type OperationRequest } from './keying/keys';
 import { createShapeAnalyzer, responseTags } from './keying/tags';
 import { createCounters, type CacheCounters } from './stats';
@@ -28,6 +28,19 @@ export interface CacheCaller {
   role: string;
 }
 
+/**
+ * An answer computed from another cached answer instead of the database (e.g. a filtered ward
+ * map from the whole one). Only for requests whose document is exactly `base`'s, with
+ * variables `applies` accepts; the base is looked up as `base` without variables, and what it
+ * shows is exactly as fresh as the base.
+ */
+export interface AnswerDerivation {
+  base: { query: string; operationName: string };
+  applies(variables: Record<string, unknown> | null | undefined): boolean;
+  /** The derived `data`, from the base's `data` and the request's coerced variables. */
+  derive(baseData: unknown, variables: Record<string, unknown>): unknown;
+}
+
 export interface CacheOptions {
   store: ResponseStore;
   schema: GraphQLSchema;
@@ -37,6 +50,8 @@ export interface CacheOptions {
   logger: Logger;
   /** Every counted event (`hit`, `miss`, `verify_mismatch`…), for metrics. */
   onEvent?: (event: string, n: number) => void;
+  /** Answers derived from other cached answers (see AnswerDerivation). */
+  derivations?: readonly AnswerDerivation[];
 }
 
 /** A hit (answered by the caller), or the ticket the execution that follows runs with. */
@@ -57,6 +72,7 @@ const EVENT_OF: Record<keyof CacheCounters, string> = {
   stores: 'store',
   staleSkips: 'stale_skip',
   leaseHits: 'lease_hit',
+  derivedHits: 'derived_hit',
   invalidations: 'invalidation',
   invalidatedResponses: 'invalidated',
   verifications: 'verify',
@@ -117,6 +133,35 @@ export function createCache(options: CacheOptions) {
       if (c.keys.size < MAX_KEYS_PER_DOCUMENT && c.variables.length <= 512) c.keys.set(id, key);
     }
     return key;
+  }
+
+  const derivations = (options.derivations ?? []).map((d) => ({ ...d, text: canonical({ ...d.base, variables: null })?.text }));
+  /** Per base body (the very Buffer a store returns for one stored copy): its parsed data and derived bodies. */
+  const derivedFrom = new WeakMap<Buffer, { data: unknown; bodies: Map<string, Buffer> }>();
+  const MAX_DERIVED_PER_BASE = 512;
+
+  /** A miss that another cached answer can answer: the derived hit, or null. */
+  function derived(caller: CacheCaller, op: OperationRequest, c: CanonicalRequest, miss: () => LookupResult): LookupResult | Promise<LookupResult> | null {
+    const d = derivations.find((x) => x.text === c.text && x.applies(op.variables));
+    if (!d) return null;
+    const baseKey = keyFor(caller, { ...d.base, variables: null });
+    if (baseKey === null) return null;
+    const scope = caller.hospitalId;
+    const settle = (found: Lookup): LookupResult => {
+      if (!found.hit) return miss(); // computed as usual, under the fence its own lookup read first
+      let memo = derivedFrom.get(found.hit.body);
+      if (!memo) derivedFrom.set(found.hit.body, (memo = { data: (JSON.parse(found.hit.body.toString('utf8')) as { data: unknown }).data, bodies: new Map() }));
+      let body = memo.bodies.get(c.variables);
+      if (!body) {
+        body = Buffer.from(JSON.stringify({ data: d.derive(memo.data, JSON.parse(c.variables) as Record<string, unknown>) }));
+        if (memo.bodies.size < MAX_DERIVED_PER_BASE) memo.bodies.set(c.variables, body);
+      }
+      count(scope, 'hits');
+      count(scope, 'derivedHits');
+      return { hit: { body, storedAt: found.hit.storedAt, freshUntil: found.hit.freshUntil }, fence: found.fence, verify: verifier.sample() };
+    };
+    const found = store.lookup(scope, baseKey);
+    return found instanceof Promise ? found.then(settle) : settle(found);
   }
 
   const deps: TicketDeps = {
@@ -181,12 +226,13 @@ export function createCache(options: CacheOptions) {
       const key = keyFor(caller, op, c);
       if (key === null || c === null) return { hit: null, ticket: null };
       const scope = caller.hospitalId;
-      const settle = (found: Lookup): LookupResult => {
+      const settle = (found: Lookup): LookupResult | Promise<LookupResult> => {
         if (found.hit) {
           count(scope, 'hits');
           return { hit: found.hit, fence: found.fence, verify: verifier.sample() };
         }
-        return { hit: null, ticket: new CacheTicket(scope, key, 'request', deps, found, undefined, c.computeOnce) };
+        const miss = (): LookupResult => ({ hit: null, ticket: new CacheTicket(scope, key, 'request', deps, found, undefined, c.computeOnce) });
+        return (derivations.length > 0 && !found.stale && found.fence !== null && derived(caller, op, c, miss)) || miss();
       };
       const found = store.lookup(scope, key);
       return found instanceof Promise ? found.then(settle) : settle(found);

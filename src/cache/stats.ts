@@ -7,6 +7,8 @@ export interface CacheCounters {
   staleSkips: number;
   /** Misses that waited for another process computing the same answer, and got it (a hit). */
   leaseHits: number;
+  /** Hits answered from another cached answer (a filtered ward map from the whole one). */
+  derivedHits: number;
   /** Invalidation requests delivered (writes and admin calls). */
   invalidations: number;
   /** Cached responses those invalidations removed. */
@@ -18,5 +20,5 @@ export interface CacheCounters {
 }
 
 export function createCounters(): CacheCounters {
-  return { hits: 0, misses: 0, stores: 0, staleSkips: 0, leaseHits: 0, invalidations: 0, invalidatedResponses: 0, verifications: 0, verifyMismatches: 0 };
+  return { hits: 0, misses: 0, stores: 0, staleSkips: 0, leaseHits: 0, derivedHits: 0, invalidations: 0, invalidatedResponses: 0, verifications: 0, verifyMismatches: 0 };
 }
