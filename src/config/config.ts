@@ -111,7 +111,7 @@ const EnvSchema = z.object({
   CACHE_REDIS_DEAD_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   CACHE_VERIFY_RATE: z.coerce.number().min(0).max(1).default(0.001),
   CACHE_LOCAL_MAX_MB: z.coerce.number().int().min(0).max(65536).default(64),
-  CACHE_REWARM_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(50),
+  CACHE_REWARM_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1),
   CACHE_STALE_SECONDS: z.coerce.number().int().min(0).max(7 * 86400).default(3600),
   WARM_JOBS: bool.default('true'),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
