@@ -27,6 +27,10 @@ function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
 export function createApollo(gateway: GatewayInterface, logger: Logger, limits: QueryLimits & { introspection: boolean }): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
     gateway,
+    // The gateway stops Apollo itself, in order, on SIGTERM (src/main.ts). Apollo's own handler
+    // (on by default in production) would stop it and re-raise the signal, killing the process
+    // before requests in flight finished and the pools closed.
+    stopOnTerminationSignals: false,
     introspection: limits.introspection,
     validationRules: limitRules(limits),
     // One operation per request: a batch is refused with a 400 (GraphQL batching is off).
