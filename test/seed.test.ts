@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,8 +26,13 @@ import {
 } from '../src/seed/seed';
 
 const ROOT = resolve(__dirname, '..');
-/** The specification of the seed: ../shared/dataset/reference-generator.mjs, next to the repository. */
-const REFERENCE_GENERATOR = resolve(ROOT, '../shared/dataset/reference-generator.mjs');
+/**
+ * The specification of the seed: ../shared/dataset/reference-generator.mjs, next to the
+ * repository. A verbatim copy is kept in test/reference/ so a checkout without ../shared still
+ * runs these tests; a test below keeps the copy identical whenever the original is there.
+ */
+const SHARED_GENERATOR = resolve(ROOT, '../shared/dataset/reference-generator.mjs');
+const REFERENCE_GENERATOR = resolve(ROOT, 'test/reference/reference-generator.mjs');
 
 /** Dedicated database: other suites use `test` at the same time. */
 const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -388,6 +393,15 @@ function tmpSqlite(name: string): DatabaseConfig {
 }
 afterAll(() => {
   for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the reference generator', () => {
+  // Skipped (loudly) only where the checkout has no ../shared next to it; the copy then stands in.
+  const sharedHere = existsSync(SHARED_GENERATOR);
+  if (!sharedHere) process.stderr.write(`\n*** ${SHARED_GENERATOR} is not here: comparing with the copy in test/reference/ ***\n`);
+  (sharedHere ? it : it.skip)('is copied verbatim into test/reference/', () => {
+    expect(readFileSync(REFERENCE_GENERATOR, 'utf8')).toBe(readFileSync(SHARED_GENERATOR, 'utf8'));
+  });
 });
 
 describe('seed helpers', () => {
