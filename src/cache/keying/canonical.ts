@@ -103,7 +103,18 @@ export function createCanonicalizer(schema: GraphQLSchema, readerFields: Readonl
     };
   }
 
+  // Per request object: the HTTP layer hands repeated POST bodies over as one frozen object
+  // (src/http/operation.ts), so a repeated request with variables skips coercing them again.
+  const byRequest = new WeakMap<OperationRequest, CanonicalRequest | null>();
+
   return function canonical(op: OperationRequest): CanonicalRequest | null {
+    if (!Object.isFrozen(op)) return canonicalOf(op);
+    let known = byRequest.get(op);
+    if (known === undefined) byRequest.set(op, (known = canonicalOf(op)));
+    return known;
+  };
+
+  function canonicalOf(op: OperationRequest): CanonicalRequest | null {
     const memoKey = `${op.operationName ?? ''}\0${op.query}`;
     let found = memo.get(memoKey);
     if (found === undefined) {
@@ -123,5 +134,5 @@ export function createCanonicalizer(schema: GraphQLSchema, readerFields: Readonl
     const variables = coerced.errors ? null : JSON.stringify(coerced.coerced);
     if (none) found.defaults = variables;
     return variables === null ? null : { text: found.text, variables, sharedByReaders: found.sharedByReaders, computeOnce: found.computeOnce, keys: found.keys };
-  };
+  }
 }
