@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { freePort, spawnProcess, waitForUrl, type ManagedProcess } from '../../test/support/processes';
+import { baseEnv } from '../../test/stress/cluster';
 import { pinned } from './services';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -18,19 +19,6 @@ export interface GatewayProc {
   /** Log lines so far: "warm failed" warnings, every line at warn or above, and a few examples of the latter. */
   logs: { warmFailed: number; warnOrWorse: number; examples: string[] };
   stop(): Promise<void>;
-}
-
-/**
- * The parent's environment minus every gateway setting, so the gateway runs with its defaults
- * whatever the shell exported (as test/stress/cluster.ts does).
- */
-function baseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(CACHE_|WARM_|GRAPHQL_|MAX_BODY|TRUSTED_|REDIS_URL$|DATABASE_URL$|JWT_SECRET$|DEMO_DATA$|LOG_LEVEL$|PORT$|HOST$|NODE_ENV$)/.test(k)) continue;
-    env[k] = v;
-  }
-  return env;
 }
 
 /** pino's numeric levels: 40 warn, 50 error, 60 fatal. */

@@ -53,12 +53,12 @@ const SECRET = 'stress-harness-secret-0123456789-abcdefghijklmnop';
 
 /**
  * The environment of a child: the parent's, minus every setting of the gateway, so that the
- * gateway runs with its defaults whatever the shell exported.
+ * gateway runs with its defaults whatever the shell exported (also used by bench/hospital-day).
  */
-function baseEnv(): NodeJS.ProcessEnv {
+export function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(CACHE_|WARM_|GRAPHQL_|MAX_BODY|TRUSTED_|REDIS_URL$|DATABASE_URL$|JWT_SECRET$|DEMO_DATA$|LOG_LEVEL$|PORT$|HOST$|NODE_ENV$)/.test(k)) continue;
+    if (/^(CACHE_|WARM_|GRAPHQL_|DB_|MAX_BODY|TRUSTED_|REDIS_URL$|DATABASE_URL$|JWT_SECRET$|DEMO_DATA$|LOG_LEVEL$|PORT$|HOST$|NODE_ENV$)/.test(k)) continue;
     env[k] = v;
   }
   return env;
