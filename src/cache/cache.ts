@@ -5,7 +5,8 @@ import { createInflight } from './inflight';
 import { uncachedCoordinates } from './invalidation/declarations';
 import { ROOT_TAGS } from './invalidation/dependencies';
 import { CacheInvalidationSubscriber } from './invalidation/subscriber';
-import { createCanonicalizer, type CanonicalRequest } from './keying/canonical';
+import { createDerivations, type AnswerDerivation, type Derived } from './derive';
+import { createCanonicalizer } from './keying/canonical';
 import { responseKey, type OperationRequest } from './keying/keys';
 import { createShapeAnalyzer, responseTags } from './keying/tags';
 import { createCounters, type CacheCounters } from './stats';
@@ -26,19 +27,6 @@ export interface CacheSettings {
 export interface CacheCaller {
   hospitalId: number;
   role: string;
-}
-
-/**
- * An answer computed from another cached answer instead of the database (e.g. a filtered ward
- * map from the whole one). Only for requests whose document is exactly `base`'s, with
- * variables `applies` accepts; the base is looked up as `base` without variables, and what it
- * shows is exactly as fresh as the base.
- */
-export interface AnswerDerivation {
-  base: { query: string; operationName: string };
-  applies(variables: Record<string, unknown> | null | undefined): boolean;
-  /** The derived `data`, from the base's `data` and the request's coerced variables. */
-  derive(baseData: unknown, variables: Record<string, unknown>): unknown;
 }
 
 export interface CacheOptions {
@@ -140,34 +128,7 @@ export function createCache(options: CacheOptions) {
     return key;
   }
 
-  const derivations = (options.derivations ?? []).map((d) => ({ ...d, text: canonical({ ...d.base, variables: null })?.text }));
-  /** Per base body (the very Buffer a store returns for one stored copy): its parsed data and derived bodies. */
-  const derivedFrom = new WeakMap<Buffer, { data: unknown; bodies: Map<string, Buffer> }>();
-  const MAX_DERIVED_PER_BASE = 512;
-
-  /** A miss that another cached answer can answer: the derived hit, or null. */
-  function derived(caller: CacheCaller, op: OperationRequest, c: CanonicalRequest, miss: () => LookupResult): LookupResult | Promise<LookupResult> | null {
-    const d = derivations.find((x) => x.text === c.text && x.applies(op.variables));
-    if (!d) return null;
-    const baseKey = keyFor(caller, { ...d.base, variables: null });
-    if (baseKey === null) return null;
-    const scope = caller.hospitalId;
-    const settle = (found: Lookup): LookupResult => {
-      if (!found.hit) return miss(); // computed as usual, under the fence its own lookup read first
-      let memo = derivedFrom.get(found.hit.body);
-      if (!memo) derivedFrom.set(found.hit.body, (memo = { data: (JSON.parse(found.hit.body.toString('utf8')) as { data: unknown }).data, bodies: new Map() }));
-      let body = memo.bodies.get(c.variables);
-      if (!body) {
-        body = Buffer.from(JSON.stringify({ data: d.derive(memo.data, JSON.parse(c.variables) as Record<string, unknown>) }));
-        if (memo.bodies.size < MAX_DERIVED_PER_BASE) memo.bodies.set(c.variables, body);
-      }
-      count(scope, 'hits');
-      count(scope, 'derivedHits');
-      return { hit: { body, storedAt: found.hit.storedAt, freshUntil: found.hit.freshUntil }, fence: found.fence, verify: verifier.sample() };
-    };
-    const found = store.lookup(scope, baseKey);
-    return found instanceof Promise ? found.then(settle) : settle(found);
-  }
+  const derived = createDerivations(options.derivations ?? [], canonical);
 
   const deps: TicketDeps = {
     store,
@@ -237,7 +198,15 @@ export function createCache(options: CacheOptions) {
           return { hit: found.hit, fence: found.fence, verify: verifier.sample() };
         }
         const miss = (): LookupResult => ({ hit: null, ticket: new CacheTicket(scope, key, 'request', deps, found, undefined, c.computeOnce) });
-        return (derivations.length > 0 && !found.stale && found.fence !== null && derived(caller, op, c, miss)) || miss();
+        // Answerable from another cached answer? (a filtered ward map from the whole one)
+        const fromBase = !found.stale && found.fence !== null ? derived(store, scope, op, c, (base) => keyFor(caller, base)) : null;
+        const settleDerived = (d: Derived | null): LookupResult => {
+          if (!d) return miss(); // computed as usual, under the fence its own lookup read first
+          count(scope, 'hits');
+          count(scope, 'derivedHits');
+          return { hit: d.hit, fence: d.fence, verify: verifier.sample() };
+        };
+        return fromBase instanceof Promise ? fromBase.then(settleDerived) : settleDerived(fromBase);
       };
       const found = store.lookup(scope, key);
       return found instanceof Promise ? found.then(settle) : settle(found);

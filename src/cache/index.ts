@@ -7,12 +7,14 @@
  *   invalidation/  which change feeds which answer (dependencies.ts, checked against the
  *                  schema by declarations.ts), the ORM subscriber, admin/CLI plans, purges
  *   verify/        the self-check of sampled hits
+ *   derive.ts      answers derived from other cached answers (a filtered ward map from the whole one)
  *   ticket.ts      one execution's cache state (CacheTicket), owned by the cache
  *   extensions.ts  `extensions.cache`, built in one place
  *   cache.ts       createCache(): the component the gateway builds once
  */
 export { createCache, type CacheCaller, type CacheOptions, type CacheSettings, type LookupResult, type ResponseCache } from './cache';
 export { CacheTicket } from './ticket';
+export type { AnswerDerivation } from './derive';
 export { hitSuffix, MISS, type CacheExtension } from './extensions';
 export type { SharedAnswer } from './inflight';
 export type { CacheCounters } from './stats';

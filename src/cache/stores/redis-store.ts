@@ -17,7 +17,7 @@ import {
 import { createCoalescer } from './coalesce';
 import { createLocalTier, type LocalCopy } from './local-tier';
 import { createLiveness } from './redis-liveness';
-import { confirmWithin, ReplyTimeout, within } from './redis-timing';
+import { confirmWithin, ReplyTimeout, whileAlive, within } from './redis-timing';
 import { StoreWriteError, tagType, type Fence, type Lookup, type ResponseStore, type StoreOutcome, type WriteIntent } from './store';
 
 export interface RedisStoreOptions {
@@ -153,27 +153,16 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
         options.onError?.();
         return fallback;
       }
-      const answered = await whileAnswering(pending);
+      // Silent for longer than a slow Redis takes to answer a heartbeat: hung, give up.
+      const answered = await whileAlive(pending, {
+        alive: () => liveness.up() && liveness.silentFor() <= Math.max(readMs + probeMs, 3 * liveness.lastRtt() + readMs),
+        checkEveryMs: Math.max(5, Math.min(readMs, probeMs)),
+        atMostMs: deadMs,
+      });
       if (answered.ok) return answered.value;
       options.onSlowRead?.();
       return fallback;
     }
-  }
-
-  function whileAnswering<T>(pending: Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
-    const giveUpAt = Date.now() + deadMs;
-    return new Promise((resolve) => {
-      const check = setInterval(() => {
-        // Silent for longer than a slow Redis takes to answer a heartbeat: hung, give up.
-        const silentBound = Math.max(readMs + probeMs, 3 * liveness.lastRtt() + readMs);
-        if (!liveness.up() || liveness.silentFor() > silentBound || Date.now() > giveUpAt) done({ ok: false });
-      }, Math.max(5, Math.min(readMs, probeMs)));
-      const done = (outcome: { ok: true; value: T } | { ok: false }) => {
-        clearInterval(check);
-        resolve(outcome);
-      };
-      pending.then((value) => done({ ok: true, value }), () => done({ ok: false }));
-    });
   }
 
   const heads = createCoalescer<[string, string, string]>();

@@ -52,6 +52,24 @@ export function within<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
+/**
+ * Waits for a reply that is already late, as long as `alive()` holds (checked every
+ * `checkEveryMs`) and at most `atMostMs`: a slow Redis is waited for, a hung one is not.
+ */
+export function whileAlive<T>(pending: Promise<T>, opts: { alive: () => boolean; checkEveryMs: number; atMostMs: number }): Promise<{ ok: true; value: T } | { ok: false }> {
+  const giveUpAt = Date.now() + opts.atMostMs;
+  return new Promise((resolve) => {
+    const check = setInterval(() => {
+      if (!opts.alive() || Date.now() > giveUpAt) done({ ok: false });
+    }, opts.checkEveryMs);
+    const done = (outcome: { ok: true; value: T } | { ok: false }) => {
+      clearInterval(check);
+      resolve(outcome);
+    };
+    pending.then((value) => done({ ok: true, value }), () => done({ ok: false }));
+  });
+}
+
 export class ReplyTimeout extends Error {
   override name = 'ReplyTimeout';
   constructor(ms: number) {
