@@ -5,6 +5,7 @@ import { createDatabaseGate, type DatabaseGate } from './backpressure';
 import type { GatewayConfig } from './config/config';
 import { initORM, migrate, type Orm } from './db/orm';
 import { createCache, createStore, type ResponseCache } from './cache';
+import { createCaptureClock, startChangeCapture, type CaptureClock, type ChangeCapture } from './capture';
 import { ROOT_FIELD_ROLES } from './auth/policy';
 import { createApollo } from './graphql/apollo';
 import { createMemoryLedger, createRedisLedger, type JobLedger } from './jobs/ledger';
@@ -50,6 +51,9 @@ export interface Gateway {
   /** Warm runs and job locks, shared through Redis when there is one. */
   readonly ledger: JobLedger;
   readonly scheduler: ReturnType<typeof createScheduler>;
+  /** The change capture (null with CHANGE_CAPTURE=off) and whether cached answers may be served. */
+  readonly capture: ChangeCapture | null;
+  readonly captureClock: CaptureClock;
   /** Listens on config.host:config.port (0 picks a free port) and returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -87,6 +91,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     if (!child) cacheEvent.set(event, (child = metrics.cacheEvents.labels(event)));
     child.inc(n);
   };
+  // Whether cached answers may be served as far as external writes go: the capture moves it on.
+  const captureClock = createCaptureClock(config.changeCapture.mode, config.changeCapture.boundMs);
   // The cache keys by the schema's types only, so it is built before the executable schema,
   // whose admin resolvers use it.
   const cache = createCache({
@@ -97,9 +103,22 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     logger,
     onEvent: onCacheEvent,
     derivations: [wardMappingDerivation()],
+    servable: captureClock.servable,
   });
   const schema = buildSchema([cacheAdminResolvers({ cache, ledger })]);
+  // Two producers of invalidations: the ORM's own writes (synchronous, before a mutation
+  // answers), and every committed change read from the database's change log (src/capture),
+  // applied before this process serves from the cache.
   orm.em.getEventManager().registerSubscriber(cache.subscriber());
+  const capture = await startChangeCapture(config, {
+    orm,
+    target: cache.invalidation,
+    clock: captureClock,
+    logger,
+    onLag: (s) => metrics.captureLag.observe(s),
+    onBacklog: (n) => metrics.captureBacklog.set(n),
+  });
+  metrics.bindCapture(captureClock);
 
   const tokens = createTokenService(config.jwtSecret);
   const apollo = createApollo(createEnvelopGateway(schema, [...(options.envelopPlugins ?? []), cache.plugin()]), logger, config.limits);
@@ -153,7 +172,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       }), ui.playground),
       ...ui.routes,
       '/health': healthRoute,
-      '/ready': readyRoute(orm, () => ({ backend: store.backend, state: store.state() })),
+      '/ready': readyRoute(orm, () => ({ backend: store.backend, state: store.state() }), () => ({ ...captureClock.report(), reader: capture?.leading() ?? false })),
       '/metrics': async (_req, res) => {
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(await metrics.registry.metrics());
@@ -174,6 +193,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     db,
     ledger,
     scheduler,
+    capture,
+    captureClock,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -185,6 +206,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     /** Stops accepting, lets in-flight requests finish, stops the jobs, then closes every pool. */
     async close() {
       await scheduler.stop();
+      await capture?.close();
       rewarmer.close();
       if (server.listening) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -40,6 +40,11 @@ export interface CacheOptions {
   onEvent?: (event: string, n: number) => void;
   /** Answers derived from other cached answers (see AnswerDerivation). */
   derivations?: readonly AnswerDerivation[];
+  /**
+   * False while cached answers may be older than the change-capture bound (src/capture): then
+   * every request runs against the database, and nothing is looked up or stored (fail-closed).
+   */
+  servable?: () => boolean;
 }
 
 /** A hit (answered by the caller), or the ticket the execution that follows runs with. */
@@ -191,6 +196,10 @@ export function createCache(options: CacheOptions) {
       const c = canonical(op);
       const key = keyFor(caller, op, c);
       if (key === null || c === null) return { hit: null, ticket: null };
+      if (options.servable && !options.servable()) {
+        onEvent('capture_bypass', 1);
+        return { hit: null, ticket: null };
+      }
       const scope = caller.hospitalId;
       const settle = (found: Lookup): LookupResult | Promise<LookupResult> => {
         if (found.hit) {

@@ -5,7 +5,8 @@
  *   stores/        the store contract, the in-process and Redis stores (reads fail open,
  *                  writes fail closed), Redis timing and liveness
  *   invalidation/  which change feeds which answer (dependencies.ts, checked against the
- *                  schema by declarations.ts), the ORM subscriber, admin/CLI plans, purges
+ *                  schema by declarations.ts; feed.ts applies them for the ORM subscriber and
+ *                  for src/capture), admin/CLI plans, purges
  *   verify/        the self-check of sampled hits
  *   derive.ts      answers derived from other cached answers (a filtered ward map from the whole one)
  *   ticket.ts      one execution's cache state (CacheTicket), owned by the cache
@@ -26,5 +27,6 @@ export { checkCacheDeclarations } from './invalidation/declarations';
 export { ANSWER_TYPES, ENTITY_TYPES, InvalidationPlanError, planInvalidation, type InvalidationStep } from './invalidation/plan';
 export { purgeSharedCache } from './invalidation/purge';
 export { WriteReport } from './invalidation/write-report';
+export { emptyPending, feedChange, feedCollection, type Pending } from './invalidation/feed';
 export { createMemoryStore } from './stores/memory-store';
 export { createRedisStore } from './stores/redis-store';

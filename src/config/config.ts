@@ -67,6 +67,19 @@ export interface GatewayConfig {
     /** Longest wait for a slot before the request is refused (ms). */
     maxWaitMs: number;
   };
+  /**
+   * Capture of every committed change to the dashboard's tables, whoever wrote it (src/capture):
+   * `auto` reads the database's change log; `off` sees only the gateway's own writes.
+   */
+  changeCapture: {
+    mode: 'auto' | 'off';
+    /** Cached answers are evicted within this of a commit; past it they are not served (ms). */
+    boundMs: number;
+    /** How often the change log is read (ms); PostgreSQL also wakes the reader on each commit. */
+    pollMs: number;
+    /** Applied changes are kept in the log this long (ms), then pruned. */
+    retentionMs: number;
+  };
   jobs: {
     enabled: boolean;
     /** node-cron expressions with seconds. */
@@ -113,6 +126,10 @@ const EnvSchema = z.object({
   CACHE_LOCAL_MAX_MB: z.coerce.number().int().min(0).max(65536).default(64),
   CACHE_REWARM_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1),
   CACHE_STALE_SECONDS: z.coerce.number().int().min(0).max(7 * 86400).default(3600),
+  CHANGE_CAPTURE: z.enum(['auto', 'off']).default('auto'),
+  CHANGE_CAPTURE_BOUND_MS: z.coerce.number().int().min(200).max(600_000).default(1000),
+  CHANGE_CAPTURE_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
+  CHANGE_CAPTURE_RETENTION_HOURS: z.coerce.number().min(0.01).max(24 * 90).default(24),
   WARM_JOBS: bool.default('true'),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
@@ -154,6 +171,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): GatewayConf
   if (!parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   if (!e.JWT_SECRET && e.NODE_ENV === 'production') problems.push('JWT_SECRET: required when NODE_ENV=production');
+  // A read every poll must fit a few times in the bound, or answers would flap unserved.
+  if (e.CHANGE_CAPTURE_POLL_MS * 4 > e.CHANGE_CAPTURE_BOUND_MS) {
+    problems.push(`CHANGE_CAPTURE_POLL_MS: ${e.CHANGE_CAPTURE_POLL_MS} must be at most a quarter of CHANGE_CAPTURE_BOUND_MS (${e.CHANGE_CAPTURE_BOUND_MS})`);
+  }
   const ttlPerCoordinate = ttlCheck;
   if (problems.length > 0 || typeof ttlPerCoordinate === 'string') throw new ConfigError(problems);
   return {
@@ -179,6 +200,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): GatewayConf
       localMaxBytes: e.CACHE_LOCAL_MAX_MB * 1024 * 1024,
     },
     backpressure: { maxConcurrent: e.DB_MAX_CONCURRENT, maxQueue: e.DB_QUEUE_MAX, maxWaitMs: e.DB_QUEUE_WAIT_MS },
+    changeCapture: {
+      mode: e.CHANGE_CAPTURE,
+      boundMs: e.CHANGE_CAPTURE_BOUND_MS,
+      pollMs: e.CHANGE_CAPTURE_POLL_MS,
+      retentionMs: Math.round(e.CHANGE_CAPTURE_RETENTION_HOURS * 3600_000),
+    },
     jobs: { enabled: e.WARM_JOBS, dashboardCron: e.WARM_DASHBOARD_CRON, wardCron: e.WARM_WARDS_CRON },
     limits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,

@@ -29,10 +29,23 @@ async function databaseUp(orm: Orm, timeoutMs: number): Promise<boolean> {
   }
 }
 
-/** `/ready`: 200 only while the database answers; the cache's state is reported either way. */
-export function readyRoute(orm: Orm, cache: () => CacheHealth) {
+/** What /ready says of the change capture (src/capture). */
+export interface CaptureHealth {
+  state: 'off' | 'up' | 'lagging' | 'down';
+  boundMs: number;
+  appliedAgeMs: number | null;
+  error: string | null;
+  /** This process reads the change log now. */
+  reader: boolean;
+}
+
+/**
+ * `/ready`: 200 only while the database answers; the cache's and the change capture's states
+ * are reported either way (while capture is down the cache is bypassed, so answers stay right).
+ */
+export function readyRoute(orm: Orm, cache: () => CacheHealth, capture: () => CaptureHealth) {
   return async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const db = await databaseUp(orm, 2000);
-    sendJson(res, db ? 200 : 503, { status: db ? 'ready' : 'unavailable', database: db ? 'up' : 'down', cache: cache() });
+    sendJson(res, db ? 200 : 503, { status: db ? 'ready' : 'unavailable', database: db ? 'up' : 'down', cache: cache(), capture: capture() });
   };
 }

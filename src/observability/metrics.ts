@@ -16,11 +16,18 @@ export interface DatabaseGateSources {
   readonly queued: number;
 }
 
+/** The change capture's clock (src/capture/clock.ts), read at scrape time. */
+export interface CaptureSources {
+  state(): 'off' | 'up' | 'lagging' | 'down';
+  appliedThrough(): number | null;
+}
+
 export function createMetrics() {
   const registry = new Registry();
   // Read at scrape time; bound once the cache exists (see bindCache).
   let sources: CacheSources = { up: () => false, entries: async () => 0 };
   let gate: DatabaseGateSources = { inflight: 0, queued: 0 };
+  let capture: CaptureSources = { state: () => 'off', appliedThrough: () => null };
   collectDefaultMetrics({ register: registry, prefix: 'wardcache_process_' });
   const registers = [registry];
   return {
@@ -95,6 +102,39 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
       registers,
     }),
+    captureLag: new Histogram({
+      name: 'wardcache_change_capture_lag_seconds',
+      help: 'Change capture: from a committed change (its write, by the database clock) to the eviction of the answers it feeds, confirmed by the store',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30],
+      registers,
+    }),
+    captureBacklog: new Gauge({
+      name: 'wardcache_change_capture_backlog',
+      help: 'Change capture: committed changes the last read of the change log found not yet applied (this process, while it is the reader)',
+      registers,
+    }),
+    captureAppliedAge: new Gauge({
+      name: 'wardcache_change_capture_applied_age_seconds',
+      help: 'Change capture: every change committed before now minus this is applied; over the bound, cached answers are not served',
+      registers,
+      collect() {
+        const through = capture.appliedThrough();
+        this.set(through === null ? -1 : (Date.now() - through) / 1000);
+      },
+    }),
+    captureState: new Gauge({
+      name: 'wardcache_change_capture_state',
+      help: 'Change capture state: 1 for the current one of off, up, lagging (over the bound), down',
+      labelNames: ['state'] as const,
+      registers,
+      collect() {
+        const now = capture.state();
+        for (const s of ['off', 'up', 'lagging', 'down'] as const) this.set({ state: s }, s === now ? 1 : 0);
+      },
+    }),
+    bindCapture(next: CaptureSources) {
+      capture = next;
+    },
     verifyMismatches: new Counter({
       name: 'wardcache_cache_verify_mismatches_total',
       help: 'Sampled cache hits (CACHE_VERIFY_RATE) whose background recomputation differed under an unchanged fence; each was logged and evicted',

@@ -283,6 +283,10 @@ export async function seedDatabase(
   const progress = (msg: string): void => onProgress?.(msg);
 
   await knex.transaction(async (trx) => {
+    // A bulk load is not logged row by row for the change capture (src/capture/ddl.ts): the
+    // pause row is seen by this transaction's triggers only, and one row at the end says
+    // "everything changed", so running gateways drop every cached answer once it commits.
+    await trx.raw('insert into wardcache_change_pause (paused) values (1)');
     for (const table of TABLES_CHILD_FIRST) await trx.raw(`delete from "${table}"`);
     if (dialect === 'sqlite') {
       // Forget old AUTOINCREMENT high-water marks; the explicit-id inserts below set them anew.
@@ -437,6 +441,9 @@ export async function seedDatabase(
         );
       }
     }
+
+    await trx.raw('delete from wardcache_change_pause');
+    await trx.raw(`insert into wardcache_change (at, entity, op) values (${dialect === 'sqlite' ? Date.now() : 'clock_timestamp()'}, '*', 't')`);
 
     summary.hospitals = hospitalIns.inserted;
     summary.wards = wardIns.inserted;

@@ -24,6 +24,10 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<GatewayC
     demoData: false,
     logLevel: 'silent',
     cache: { ttlMs: 300_000, ttlPerCoordinate: {}, redisPrefix: `wardcache-test-${process.pid}-${Date.now()}:`, redisTimeoutMs: 50, redisWriteTimeoutMs: 5000, redisDeadMs: 2000, verifyRate: 0, rewarmDelayMs: 0, staleMs: 3_600_000, localMaxBytes: 64 * 1024 * 1024 },
+    // The ORM path alone: suites that count hits and misses after a write would otherwise see
+    // the capture's second (redundant) eviction of the same write land between two reads.
+    // test/change-capture*.test.ts and every suite that starts `src/main.ts` run it, as shipped.
+    changeCapture: { mode: 'off', boundMs: 1000, pollMs: 100, retentionMs: 86_400_000 },
     jobs: { enabled: false, dashboardCron: '0 */5 * * * *', wardCron: '30 2-59/5 * * * *' },
     limits: { maxDepth: 10, maxAliases: 15, maxCost: 100_000, maxBodyBytes: 1024 * 1024, introspection: true },
     // The production defaults (DB_MAX_CONCURRENT = the pool size, DB_QUEUE_MAX, DB_QUEUE_WAIT_MS).

@@ -10,7 +10,7 @@ import {
 import { CacheStoreUnavailableError } from '../../errors/errors';
 import type { Logger } from '../../observability/logger';
 import type { WriteIntent } from '../stores/store';
-import { entityTags, FEEDS, rootTag, type Effect } from './dependencies';
+import { emptyPending, feedChange, feedCollection, isEmpty, merge, type Pending, type Row } from './feed';
 import { WriteReport } from './write-report';
 
 /** Where committed changes go: the response cache (or anything else that wants them). */
@@ -21,75 +21,32 @@ export interface InvalidationTarget {
   purge(scope: number, intent?: WriteIntent): Promise<number>;
 }
 
-/** Tags to evict per scope, plus scopes to purge whole; the intents announced before commit. */
-export interface Pending {
-  tags: Map<number, Set<string>>;
-  purge: Set<number>;
-  intents?: Map<number, WriteIntent>;
-}
-
-type Row = { id?: number; hospital?: { id: number } } & Record<string, unknown>;
-
 function scopeOf(className: string, entity: Row): number | null {
   if (className === 'Hospital') return entity.id ?? null;
   return entity.hospital?.id ?? null;
 }
 
-function add(p: Pending, scope: number, tags: Iterable<string>): void {
-  let set = p.tags.get(scope);
-  if (!set) p.tags.set(scope, (set = new Set()));
-  for (const t of tags) set.add(t);
-}
-
-function apply(p: Pending, scope: number, type: string, entity: Row, effects: Effect[]): void {
-  for (const e of effects) {
-    if ('root' in e) add(p, scope, [rootTag(e.root)]);
-    else if ('self' in e) {
-      if (entity.id != null) add(p, scope, entityTags(type, entity.id, e.self));
-    } else {
-      const target = entity[e.related] as { id?: number } | undefined;
-      if (target?.id != null) add(p, scope, entityTags(e.type, target.id, e.facet));
-    }
-  }
-}
-
 /** Reads the unit of work at flush time (before the SQL runs) into tags per scope. */
 export function collectChanges(uow: UnitOfWork): Pending {
-  const p: Pending = { tags: new Map(), purge: new Set() };
+  const p = emptyPending();
   for (const cs of uow.getChangeSets() as ChangeSet<Row>[]) {
     const type = cs.meta.className;
     const entity = (cs.type === ChangeSetType.DELETE ? (cs.originalEntity ?? cs.entity) : cs.entity) as Row;
     const scope = scopeOf(type, cs.entity);
     if (scope === null) continue;
-    const feeds = FEEDS[type];
-    if (type === 'Hospital' || !feeds) {
-      p.purge.add(scope); // no declaration: be safe, drop the hospital's answers
-      continue;
-    }
-    if (cs.type === ChangeSetType.CREATE) apply(p, scope, type, cs.entity, feeds.create);
-    else if (cs.type === ChangeSetType.DELETE) apply(p, scope, type, { ...entity, ...cs.entity }, feeds.delete);
-    else {
-      for (const prop of Object.keys(cs.payload)) apply(p, scope, type, cs.entity, feeds.update[prop] ?? feeds.update['*'] ?? []);
-    }
+    if (cs.type === ChangeSetType.CREATE) feedChange(p, scope, type, 'create', cs.entity);
+    else if (cs.type === ChangeSetType.DELETE) feedChange(p, scope, type, 'delete', { ...entity, ...cs.entity });
+    else feedChange(p, scope, type, 'update', cs.entity, Object.keys(cs.payload));
   }
   for (const coll of uow.getCollectionUpdates()) {
     const owner = coll.owner as Row;
     const type = helper(coll.owner).__meta.className;
     const scope = scopeOf(type, owner);
-    if (scope === null) continue;
-    const effects = FEEDS[type]?.collections?.[coll.property.name];
-    if (effects) apply(p, scope, type, owner, effects);
-    else p.purge.add(scope);
+    if (scope !== null) feedCollection(p, scope, type, owner, coll.property.name);
   }
   return p;
 }
 
-function merge(into: Pending, from: Pending): void {
-  for (const [scope, tags] of from.tags) add(into, scope, tags);
-  for (const scope of from.purge) into.purge.add(scope);
-}
-
-const isEmpty = (p: Pending) => p.tags.size === 0 && p.purge.size === 0;
 
 /** MikroORM marks savepoints with a parent-transaction symbol; the root has none. */
 function rootTransaction(trx: object): object {

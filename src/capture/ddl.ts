@@ -1,0 +1,188 @@
+/**
+ * The change log that captures every committed change to the tables the dashboard reads,
+ * whoever made it: row triggers write one row per changed row into `wardcache_change`, in the
+ * writer's own transaction (so a change is logged if and only if it commits). The gateway
+ * reads the log (src/capture/) and feeds each row through the same dependency declarations
+ * as the ORM's own changes (src/cache/invalidation/dependencies.ts).
+ *
+ * A row names the entity (GraphQL type), the operation, the row's id, its hospital, its
+ * patient (admissions, events, tags), and for an update the columns that changed. Column
+ * names become ORM property names in TypeScript (src/capture/feed.ts), so the triggers stay
+ * generic on PostgreSQL; SQLite has no generic row access, so its triggers list the columns
+ * of CAPTURED_TABLES, which the capture checks against the database when it starts.
+ *
+ * While a row exists in `wardcache_change_pause` (the seed inserts one inside its own
+ * transaction, invisible to every other writer), nothing is logged: a bulk load logs one
+ * "everything changed" row instead.
+ */
+
+export interface CapturedTable {
+  /** The GraphQL type its rows are (FEEDS' key); `Patient` for the patient_tags collection. */
+  entity: string;
+  /** How its rows are logged: as rows of their own, or as a change of a patient's tag collection. */
+  kind: 'row' | 'patientTags' | 'hospital';
+  /** Every column (SQLite's triggers compare them one by one). */
+  columns: readonly string[];
+}
+
+export const CAPTURED_TABLES: Readonly<Record<string, CapturedTable>> = {
+  hospital: { entity: 'Hospital', kind: 'hospital', columns: ['id', 'name'] },
+  ward: { entity: 'Ward', kind: 'row', columns: ['id', 'hospital_id', 'name', 'abbreviation', 'floor', 'capacity'] },
+  tag: { entity: 'Tag', kind: 'row', columns: ['id', 'hospital_id', 'name', 'color'] },
+  patient: { entity: 'Patient', kind: 'row', columns: ['id', 'hospital_id', 'name', 'status', 'latest_event_at'] },
+  patient_tags: { entity: 'Patient', kind: 'patientTags', columns: ['patient_id', 'tag_id'] },
+  admission: {
+    entity: 'Admission',
+    kind: 'row',
+    columns: ['id', 'hospital_id', 'patient_id', 'ward_id', 'bed', 'admitted_at', 'discharged_at'],
+  },
+  clinical_event: { entity: 'ClinicalEvent', kind: 'row', columns: ['id', 'hospital_id', 'patient_id', 'kind', 'occurred_at'] },
+};
+
+/** Operation codes in the log. `t`: a truncate or a bulk load: every hospital's answers go. */
+export type ChangeOp = 'c' | 'u' | 'd' | 'l' | 't';
+
+export const CHANGE_CHANNEL = 'wardcache_change';
+
+function postgres(): string[] {
+  const out: string[] = [
+    `create table "wardcache_change" (
+      "seq" bigserial primary key,
+      "txid" xid8 not null default pg_current_xact_id(),
+      "at" timestamptz not null default clock_timestamp(),
+      "hospital_id" int null,
+      "entity" text not null,
+      "op" char(1) not null,
+      "row_id" bigint null,
+      "patient_id" bigint null,
+      "props" text null)`,
+    // Readers page by (txid, seq): see src/capture/log-postgres.ts.
+    `create index "wardcache_change_txid_idx" on "wardcache_change" ("txid", "seq")`,
+    `create index "wardcache_change_at_idx" on "wardcache_change" ("at")`,
+    `create table "wardcache_change_pause" ("paused" int not null)`,
+    `create table "wardcache_capture_meta" ("id" int primary key check ("id" = 1), "log_id" text not null, "pruned_below" bigint not null default 0)`,
+    `insert into "wardcache_capture_meta" ("id", "log_id") values (1, gen_random_uuid()::text)`,
+    // One generic row trigger: the changed columns come from comparing the row images as JSON.
+    `create function wardcache_capture() returns trigger language plpgsql as $$
+    declare
+      kind text := TG_ARGV[1];
+      n jsonb;
+      o jsonb;
+      changed text;
+      hosp int;
+    begin
+      if exists (select 1 from wardcache_change_pause) then return null; end if;
+      if TG_OP = 'DELETE' then n := to_jsonb(OLD); else n := to_jsonb(NEW); end if;
+      if TG_OP = 'UPDATE' then
+        o := to_jsonb(OLD);
+        select string_agg(e.key, ',' order by e.key) into changed from jsonb_each(n) e where e.value is distinct from o -> e.key;
+        if changed is null then return null; end if;
+      end if;
+      if kind = 'patientTags' then
+        hosp := (select p.hospital_id from patient p where p.id = (n ->> 'patient_id')::int);
+        insert into wardcache_change (hospital_id, entity, op, row_id, props) values (hosp, TG_ARGV[0], 'l', (n ->> 'patient_id')::bigint, 'tags');
+        if TG_OP = 'UPDATE' and (o ->> 'patient_id') is distinct from (n ->> 'patient_id') then
+          hosp := (select p.hospital_id from patient p where p.id = (o ->> 'patient_id')::int);
+          insert into wardcache_change (hospital_id, entity, op, row_id, props) values (hosp, TG_ARGV[0], 'l', (o ->> 'patient_id')::bigint, 'tags');
+        end if;
+        return null;
+      end if;
+      if kind = 'hospital' then hosp := (n ->> 'id')::int; else hosp := (n ->> 'hospital_id')::int; end if;
+      insert into wardcache_change (hospital_id, entity, op, row_id, patient_id, props)
+        values (hosp, TG_ARGV[0], case TG_OP when 'INSERT' then 'c' when 'UPDATE' then 'u' else 'd' end,
+                (n ->> 'id')::bigint, (n ->> 'patient_id')::bigint, changed);
+      -- A row that moved to another patient or hospital also changed what the old one shows.
+      if TG_OP = 'UPDATE' and ((o ->> 'patient_id') is distinct from (n ->> 'patient_id') or (o ->> 'hospital_id') is distinct from (n ->> 'hospital_id')) then
+        insert into wardcache_change (hospital_id, entity, op, row_id, patient_id, props)
+          values ((o ->> 'hospital_id')::int, TG_ARGV[0], 'u', (o ->> 'id')::bigint, (o ->> 'patient_id')::bigint, changed);
+      end if;
+      return null;
+    end $$`,
+    `create function wardcache_capture_truncate() returns trigger language plpgsql as $$
+    begin
+      insert into wardcache_change (entity, op) values (TG_ARGV[0], 't');
+      return null;
+    end $$`,
+    // NOTIFY once per statement that logged something: readers wake at the commit.
+    `create function wardcache_capture_notify() returns trigger language plpgsql as $$
+    begin
+      perform pg_notify('${CHANGE_CHANNEL}', '');
+      return null;
+    end $$`,
+    `create trigger "wardcache_change_notify" after insert on "wardcache_change" for each statement execute function wardcache_capture_notify()`,
+    // The patient's latest event follows its events, whoever records them.
+    `create function wardcache_latest_event() returns trigger language plpgsql as $$
+    begin
+      if exists (select 1 from wardcache_change_pause) then return null; end if;
+      update patient set latest_event_at = NEW.occurred_at
+        where id = NEW.patient_id and (latest_event_at is null or latest_event_at < NEW.occurred_at);
+      return null;
+    end $$`,
+    `create trigger "wardcache_latest_event" after insert on "clinical_event" for each row execute function wardcache_latest_event()`,
+  ];
+  for (const [table, t] of Object.entries(CAPTURED_TABLES)) {
+    out.push(
+      `create trigger "wardcache_capture" after insert or update or delete on "${table}" for each row execute function wardcache_capture('${t.entity}', '${t.kind}')`,
+      `create trigger "wardcache_capture_truncate" after truncate on "${table}" for each statement execute function wardcache_capture_truncate('${t.entity}')`,
+    );
+  }
+  return out;
+}
+
+/** SQLite's clock in epoch ms (the ORM stores dates the same way). */
+const SQLITE_NOW_MS = `cast((julianday('now') - 2440587.5) * 86400000 as integer)`;
+const NOT_PAUSED = `not exists (select 1 from wardcache_change_pause)`;
+
+function sqliteTriggers(table: string, t: CapturedTable): string[] {
+  const ins = (values: string, where = '') =>
+    `insert into wardcache_change (at, hospital_id, entity, op, row_id, patient_id, props) select ${values}${where};`;
+  const e = `'${t.entity}'`;
+  if (t.kind === 'patientTags') {
+    const hosp = (img: string) => `(select hospital_id from patient where id = ${img}.patient_id)`;
+    const row = (img: string) => ins(`${SQLITE_NOW_MS}, ${hosp(img)}, ${e}, 'l', ${img}.patient_id, null, 'tags'`);
+    return [
+      `create trigger wardcache_capture_${table}_ins after insert on ${table} when ${NOT_PAUSED} begin ${row('NEW')} end`,
+      `create trigger wardcache_capture_${table}_del after delete on ${table} when ${NOT_PAUSED} begin ${row('OLD')} end`,
+      `create trigger wardcache_capture_${table}_upd after update on ${table} when ${NOT_PAUSED} begin ${row('NEW')} ${row('OLD')} end`,
+    ];
+  }
+  const hosp = (img: string) => (t.kind === 'hospital' ? `${img}.id` : `${img}.hospital_id`);
+  const patient = (img: string) => (t.columns.includes('patient_id') ? `${img}.patient_id` : 'null');
+  const row = (img: string, op: string, props = 'null') => ins(`${SQLITE_NOW_MS}, ${hosp(img)}, ${e}, '${op}', ${img}.id, ${patient(img)}, ${props}`);
+  const changed = [...t.columns]
+    .sort()
+    .map((c) => `case when OLD.${c} is not NEW.${c} then '${c},' else '' end`)
+    .join(' || ');
+  const props = `rtrim(${changed}, ',')`;
+  const moved = [t.columns.includes('patient_id') ? 'OLD.patient_id is not NEW.patient_id' : null, t.kind === 'row' ? 'OLD.hospital_id is not NEW.hospital_id' : null]
+    .filter(Boolean)
+    .join(' or ');
+  const update = [
+    ins(`${SQLITE_NOW_MS}, ${hosp('NEW')}, ${e}, 'u', NEW.id, ${patient('NEW')}, ${props}`, ` where ${props} <> ''`),
+    moved ? ins(`${SQLITE_NOW_MS}, ${hosp('OLD')}, ${e}, 'u', OLD.id, ${patient('OLD')}, ${props}`, ` where ${moved}`) : '',
+  ].join(' ');
+  return [
+    `create trigger wardcache_capture_${table}_ins after insert on ${table} when ${NOT_PAUSED} begin ${row('NEW', 'c')} end`,
+    `create trigger wardcache_capture_${table}_del after delete on ${table} when ${NOT_PAUSED} begin ${row('OLD', 'd')} end`,
+    `create trigger wardcache_capture_${table}_upd after update on ${table} when ${NOT_PAUSED} begin ${update} end`,
+  ];
+}
+
+function sqlite(): string[] {
+  const out = [
+    // AUTOINCREMENT: a sequence number is never reused, even after the log is pruned to empty.
+    'create table `wardcache_change` (`seq` integer primary key autoincrement, `at` integer not null, `hospital_id` integer null, `entity` text not null, `op` text not null, `row_id` integer null, `patient_id` integer null, `props` text null)',
+    'create index `wardcache_change_at_idx` on `wardcache_change` (`at`)',
+    'create table `wardcache_change_pause` (`paused` integer not null)',
+    'create table `wardcache_capture_meta` (`id` integer primary key check (`id` = 1), `log_id` text not null, `pruned_below` integer not null default 0)',
+    "insert into `wardcache_capture_meta` (`id`, `log_id`) values (1, lower(hex(randomblob(16))))",
+    `create trigger wardcache_latest_event after insert on clinical_event when ${NOT_PAUSED} begin update patient set latest_event_at = NEW.occurred_at where id = NEW.patient_id and (latest_event_at is null or latest_event_at < NEW.occurred_at); end`,
+  ];
+  for (const [table, t] of Object.entries(CAPTURED_TABLES)) out.push(...sqliteTriggers(table, t));
+  return out;
+}
+
+/** The change log's tables and triggers (run by the migration that introduced them). */
+export function changeLogDdl(dialect: 'postgresql' | 'sqlite'): string[] {
+  return dialect === 'postgresql' ? postgres() : sqlite();
+}
