@@ -5,7 +5,7 @@ import { createDatabaseGate, type DatabaseGate } from './backpressure';
 import type { GatewayConfig } from './config/config';
 import { initORM, migrate, type Orm } from './db/orm';
 import { createCache, createStore, type ResponseCache } from './cache';
-import { createCaptureClock, startChangeCapture, type CaptureClock, type ChangeCapture } from './capture';
+import { cacheOrigin, createCaptureClock, sqliteOriginTrigger, startChangeCapture, type CaptureClock, type ChangeCapture } from './capture';
 import { ROOT_FIELD_ROLES } from './auth/policy';
 import { createApollo } from './graphql/apollo';
 import { createMemoryLedger, createRedisLedger, type JobLedger } from './jobs/ledger';
@@ -67,8 +67,12 @@ export const DEMO_DATA = { hospitals: 2, wards: 6, patients: 400, events: 8, see
  */
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const orm = await initORM(config.database, options.ormOverrides);
+  // Marks this gateway's own writes in the change log: its subscriber evicts them already.
+  const origin = cacheOrigin(config.redisUrl, config.cache.redisPrefix);
+  const orm = await initORM(config.database, options.ormOverrides, origin);
   await migrate(orm);
+  // The connection opened before the migration created the change log has no origin trigger yet.
+  if (config.database.kind === 'sqlite') await orm.em.getConnection().execute(sqliteOriginTrigger(origin));
   if (config.demoData && (await orm.em.fork().count(Hospital, {})) === 0) {
     const summary = await seedDatabase(orm, { ...DEMO_DATA, now: new Date() });
     logger.info({ summary }, 'empty database filled with demo data');
@@ -115,6 +119,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     target: cache.invalidation,
     clock: captureClock,
     logger,
+    origin,
     onLag: (s) => metrics.captureLag.observe(s),
     onBacklog: (n) => metrics.captureBacklog.set(n),
   });

@@ -258,7 +258,7 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
 
     // Counts per phase come along so that a failure shows where the traffic was.
     expect({ failures, stats }).toEqual({ failures: [], stats: expect.anything() });
-    for (const r of readyDuring) expect(r).toEqual({ status: 200, body: { status: 'ready', database: 'up', cache: { backend: 'redis', state: 'degraded' } } });
+    for (const r of readyDuring) expect(r).toEqual({ status: 200, body: { status: 'ready', database: 'up', cache: { backend: 'redis', state: 'degraded' }, capture: expect.objectContaining({ state: 'off' }) } });
     expect(stats.writes).toBeGreaterThan(4);
     expect(stats.hits).toBeGreaterThan(0); // the cache really served during the run
     expect(recoveries()).toBe(outages);
@@ -330,17 +330,17 @@ describeWithCommand('redis-server')('Redis store fails open (own redis-server: S
 
   it("(c) /ready stays 200 and reports the cache 'degraded' while Redis is down, 'up' once it is back", async () => {
     const server = redis!;
-    expect(await ready()).toEqual({ status: 200, body: { status: 'ready', database: 'up', cache: { backend: 'redis', state: 'up' } } });
+    expect(await ready()).toEqual({ status: 200, body: { status: 'ready', database: 'up', cache: { backend: 'redis', state: 'up' }, capture: expect.objectContaining({ state: 'off' }) } });
     // No cache traffic at all: the store must notice the lost connection by itself.
     await server.kill();
     outages += 1;
     const down = await cacheState('degraded', 3000);
-    expect(down).toEqual({ status: 200, body: { status: 'ready', database: 'up', cache: { backend: 'redis', state: 'degraded' } } });
+    expect(down).toEqual({ status: 200, body: { status: 'ready', database: 'up', cache: { backend: 'redis', state: 'degraded' }, capture: expect.objectContaining({ state: 'off' }) } });
     await sleep(600); // several probes fail meanwhile: still one warning
     expect((await ready()).body.cache.state).toBe('degraded');
     await server.start();
     const up = await cacheState('up', 10_000);
-    expect(up).toEqual({ status: 200, body: { status: 'ready', database: 'up', cache: { backend: 'redis', state: 'up' } } });
+    expect(up).toEqual({ status: 200, body: { status: 'ready', database: 'up', cache: { backend: 'redis', state: 'up' }, capture: expect.objectContaining({ state: 'off' }) } });
     const first = await dashboard();
     expect(first.status).toBe(200);
     expect((await dashboard()).cache?.hit).toBe(true);

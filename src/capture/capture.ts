@@ -25,6 +25,8 @@ export interface CaptureDeps {
   ledger: CaptureLedger;
   target: CaptureTarget;
   properties: PropertyNames;
+  /** This cache's origin: rows its own gateways wrote were evicted already (origin.ts). */
+  origin: string | null;
   clock: CaptureClock;
   settings: CaptureSettings;
   logger: Logger;
@@ -63,14 +65,14 @@ export function createChangeCapture(deps: CaptureDeps) {
   }
 
   async function apply(rows: readonly ChangeRow[]): Promise<void> {
-    const { pending, everything } = feedRows(rows, deps.properties);
+    const { pending, everything } = feedRows(rows, deps.properties, deps.origin);
     await Promise.all([
       ...(everything ? [evictEverything()] : []),
       ...[...pending.purge].map((scope) => target.purge(scope)),
       ...[...pending.tags].filter(([scope]) => !pending.purge.has(scope)).map(([scope, tags]) => target.invalidate(scope, [...tags])),
     ]);
     const now = Date.now();
-    for (const r of rows) deps.onLag?.(Math.max(0, now - r.at) / 1000);
+    for (const r of rows) if (r.origin !== deps.origin) deps.onLag?.(Math.max(0, now - r.at) / 1000);
   }
 
   /** Where this reader starts: the cache's position, unless it has none or the log lost rows past it. */

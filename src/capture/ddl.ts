@@ -11,6 +11,9 @@
  * generic on PostgreSQL; SQLite has no generic row access, so its triggers list the columns
  * of CAPTURED_TABLES, which the capture checks against the database when it starts.
  *
+ * A gateway's own writes are logged too, marked with its cache's origin (src/capture/origin.ts):
+ * its ORM subscriber has already evicted what they feed, so its capture skips them.
+ *
  * While a row exists in `wardcache_change_pause` (the seed inserts one inside its own
  * transaction, invisible to every other writer), nothing is logged: a bulk load logs one
  * "everything changed" row instead.
@@ -55,7 +58,9 @@ function postgres(): string[] {
       "op" char(1) not null,
       "row_id" bigint null,
       "patient_id" bigint null,
-      "props" text null)`,
+      "props" text null,
+      -- Which gateway cache wrote it, from the connection's application_name (src/capture/origin.ts).
+      "origin" text null default nullif(current_setting('application_name', true), ''))`,
     // Readers page by (txid, seq): see src/capture/log-postgres.ts.
     `create index "wardcache_change_txid_idx" on "wardcache_change" ("txid", "seq")`,
     `create index "wardcache_change_at_idx" on "wardcache_change" ("at")`,
@@ -171,7 +176,7 @@ function sqliteTriggers(table: string, t: CapturedTable): string[] {
 function sqlite(): string[] {
   const out = [
     // AUTOINCREMENT: a sequence number is never reused, even after the log is pruned to empty.
-    'create table `wardcache_change` (`seq` integer primary key autoincrement, `at` integer not null, `hospital_id` integer null, `entity` text not null, `op` text not null, `row_id` integer null, `patient_id` integer null, `props` text null)',
+    'create table `wardcache_change` (`seq` integer primary key autoincrement, `at` integer not null, `hospital_id` integer null, `entity` text not null, `op` text not null, `row_id` integer null, `patient_id` integer null, `props` text null, `origin` text null)',
     'create index `wardcache_change_at_idx` on `wardcache_change` (`at`)',
     'create table `wardcache_change_pause` (`paused` integer not null)',
     'create table `wardcache_capture_meta` (`id` integer primary key check (`id` = 1), `log_id` text not null, `pruned_below` integer not null default 0)',

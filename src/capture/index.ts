@@ -9,6 +9,7 @@
  *   feed.ts           log rows into evictions, through the cache's dependency declarations
  *   capture.ts        the reader loop
  *   clock.ts          whether cached answers may be served (fail-closed past the bound)
+ *   origin.ts         which rows a cache's own gateways wrote (evicted already, skipped)
  */
 import type { Orm } from '../db/orm';
 import type { GatewayConfig } from '../config/config';
@@ -24,6 +25,7 @@ import { createSqliteLog } from './log-sqlite';
 
 export { createCaptureClock, type CaptureClock, type CaptureState } from './clock';
 export { CAPTURED_TABLES, changeLogDdl } from './ddl';
+export { cacheOrigin, sqliteOriginTrigger } from './origin';
 export type { ChangeCapture } from './capture';
 
 /** How long another process waits before it takes over from a reader that stopped renewing. */
@@ -63,7 +65,7 @@ export interface CaptureHooks {
 /** Builds and starts the capture for this gateway's database and cache; null when CHANGE_CAPTURE=off. */
 export async function startChangeCapture(
   config: GatewayConfig,
-  deps: { orm: Orm; target: CaptureTarget; clock: CaptureClock; logger: Logger } & CaptureHooks,
+  deps: { orm: Orm; target: CaptureTarget; clock: CaptureClock; logger: Logger; origin: string } & CaptureHooks,
 ): Promise<ChangeCapture | null> {
   if (config.changeCapture.mode === 'off') return null;
   const db = config.database;
@@ -76,6 +78,7 @@ export async function startChangeCapture(
       ledger,
       target: deps.target,
       properties: propertyNames(deps.orm),
+      origin: deps.origin,
       clock: deps.clock,
       settings: { pollMs: config.changeCapture.pollMs, retentionMs: config.changeCapture.retentionMs, leaseMs: CAPTURE_LEASE_MS },
       logger: deps.logger,

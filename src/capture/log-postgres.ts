@@ -4,7 +4,7 @@ import { PAGE, toNumber, type ChangeLog, type ChangeRow, type LogRead } from './
 
 type Raw = Record<string, unknown>;
 
-const COLUMNS = `seq, txid::text as txid, (extract(epoch from at) * 1000)::float8 as at, hospital_id, entity, op, row_id, patient_id, props`;
+const COLUMNS = `seq, txid::text as txid, (extract(epoch from at) * 1000)::float8 as at, hospital_id, entity, op, row_id, patient_id, props, origin`;
 
 interface Row extends ChangeRow {
   txid: number;
@@ -21,6 +21,7 @@ function rowOf(r: Raw): Row {
     rowId: toNumber(r.row_id),
     patientId: toNumber(r.patient_id),
     props: r.props == null ? null : String(r.props),
+    origin: r.origin == null ? null : String(r.origin),
   };
 }
 

@@ -5,7 +5,7 @@ import { PAGE, toNumber, type ChangeLog, type ChangeRow, type LogRead } from './
 type Db = InstanceType<typeof Database>;
 type Raw = Record<string, unknown>;
 
-const COLUMNS = 'seq, at, hospital_id, entity, op, row_id, patient_id, props';
+const COLUMNS = 'seq, at, hospital_id, entity, op, row_id, patient_id, props, origin';
 
 function rowOf(r: Raw): ChangeRow {
   return {
@@ -17,6 +17,7 @@ function rowOf(r: Raw): ChangeRow {
     rowId: toNumber(r.row_id),
     patientId: toNumber(r.patient_id),
     props: r.props == null ? null : String(r.props),
+    origin: r.origin == null ? null : String(r.origin),
   };
 }
 

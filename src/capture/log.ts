@@ -12,6 +12,8 @@ export interface ChangeRow {
   patientId: number | null;
   /** Changed columns of an update, comma-separated; `tags` for a tag collection change. */
   props: string | null;
+  /** The cache origin of the gateway that wrote it, if a gateway did (src/capture/origin.ts). */
+  origin: string | null;
 }
 
 /** A read past a position: rows to apply, then `confirm()` once they are applied. */

@@ -16,9 +16,10 @@ export type Em = EntityManager;
 
 /**
  * One place that builds the ORM for either database. `overrides` lets tests add an onQuery
- * counter or a subscriber without touching the rest.
+ * counter or a subscriber without touching the rest. `origin`: the gateway's cache origin, which
+ * marks its own writes in the change log (src/capture/origin.ts).
  */
-export async function initORM(db: DatabaseConfig, overrides: Partial<Options> = {}): Promise<Orm> {
+export async function initORM(db: DatabaseConfig, overrides: Partial<Options> = {}, origin?: string): Promise<Orm> {
   const common: Partial<Options> = {
     entities,
     extensions: [Migrator],
@@ -44,7 +45,7 @@ export async function initORM(db: DatabaseConfig, overrides: Partial<Options> = 
       // Several gateway processes may share the file: the dialect sets each connection's PRAGMAs,
       // makes write transactions take the write lock first, and retires a connection whose
       // statement failed (see sqlite-dialect.ts).
-      driverOptions: { client: SqliteDialect },
+      driverOptions: { client: SqliteDialect, connection: { origin } },
       // One connection: SQLite has a single writer anyway. The driver replaces it every 10 s.
       pool: { min: 1, max: 1 },
       ...overrides,
@@ -57,7 +58,8 @@ export async function initORM(db: DatabaseConfig, overrides: Partial<Options> = 
     // Fail fast when PostgreSQL is down or hung, so reads can fall back to stale cached copies
     // and writes answer "unavailable" instead of hanging; the pool reconnects by itself.
     pool: { min: 0, max: POSTGRES_POOL_MAX, acquireTimeoutMillis: 5000 },
-    driverOptions: { connection: { connectionTimeoutMillis: 3000 } },
+    // application_name marks this gateway's rows in the change log (src/capture/origin.ts).
+    driverOptions: { connection: { connectionTimeoutMillis: 3000, ...(origin ? { application_name: origin } : {}) } },
     ...overrides,
   } as Options);
 }

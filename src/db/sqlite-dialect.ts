@@ -1,4 +1,5 @@
 import { LibSqlKnexDialect } from '@mikro-orm/knex';
+import { sqliteOriginTrigger } from '../capture/origin';
 import { beginImmediate, SQLITE_BUSY_TIMEOUT_MS, WRITE_LOCK_WAIT_EVENT, WRITE_LOCK_WAIT_MS, type SqliteHandle } from './sqlite-write-lock';
 
 // WAL lets readers run beside the writer; busy_timeout covers the rare waits of reads (writes
@@ -39,6 +40,14 @@ export class SqliteDialect extends LibSqlKnexDialect {
     } catch (err) {
       conn.close();
       throw err;
+    }
+    const origin = (this as unknown as { connectionSettings?: { origin?: string } }).connectionSettings?.origin;
+    if (origin) {
+      try {
+        conn.exec(sqliteOriginTrigger(origin));
+      } catch {
+        // No change log yet (the migration creates it): the gateway adds the trigger after migrating.
+      }
     }
     return conn;
   }

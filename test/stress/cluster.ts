@@ -148,8 +148,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         JWT_SECRET: SECRET,
         DEMO_DATA: 'false',
         LOG_LEVEL: options.logLevel,
-        // The oracle: no Redis (in-process cache), no warming of its own.
-        ...(shared ? { REDIS_URL: redis.url } : { WARM_JOBS: 'false' }),
+        // The oracle: no Redis (in-process cache), no warming of its own (nor re-warming after
+        // the evictions its change capture makes: it must compute each answer when asked).
+        ...(shared ? { REDIS_URL: redis.url } : { WARM_JOBS: 'false', CACHE_REWARM_DELAY_MS: '0' }),
       };
       const proc = spawnProcess(`gateway ${name}`, tsx, ['src/main.ts'], { cwd: options.gatewayRoot, env: gatewayEnv, group: true });
       const gateway: GatewayProcess = { name, url: `http://127.0.0.1:${port}`, process: proc };
