@@ -122,6 +122,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     origin,
     onLag: (s) => metrics.captureLag.observe(s),
     onBacklog: (n) => metrics.captureBacklog.set(n),
+  }).catch(async (err: unknown) => {
+    // Refused at start (declarations out of date, log unreadable): leave nothing open.
+    await Promise.allSettled([orm.close(true), store.close(), ledger.close()]);
+    throw err;
   });
   metrics.bindCapture(captureClock);
 

@@ -68,7 +68,9 @@ function postgres(): string[] {
     `create table "wardcache_capture_meta" ("id" int primary key check ("id" = 1), "log_id" text not null, "pruned_below" bigint not null default 0)`,
     `insert into "wardcache_capture_meta" ("id", "log_id") values (1, gen_random_uuid()::text)`,
     // One generic row trigger: the changed columns come from comparing the row images as JSON.
-    `create function wardcache_capture() returns trigger language plpgsql as $$
+    // SECURITY DEFINER: a writer needs no privilege on the log (the admission system's role
+    // writes patients, not wardcache_change); the search path is pinned to the migration's.
+    `create function wardcache_capture() returns trigger language plpgsql security definer set search_path from current as $$
     declare
       kind text := TG_ARGV[1];
       n jsonb;
@@ -103,7 +105,7 @@ function postgres(): string[] {
       end if;
       return null;
     end $$`,
-    `create function wardcache_capture_truncate() returns trigger language plpgsql as $$
+    `create function wardcache_capture_truncate() returns trigger language plpgsql security definer set search_path from current as $$
     begin
       insert into wardcache_change (entity, op) values (TG_ARGV[0], 't');
       return null;
@@ -116,7 +118,7 @@ function postgres(): string[] {
     end $$`,
     `create trigger "wardcache_change_notify" after insert on "wardcache_change" for each statement execute function wardcache_capture_notify()`,
     // The patient's latest event follows its events, whoever records them.
-    `create function wardcache_latest_event() returns trigger language plpgsql as $$
+    `create function wardcache_latest_event() returns trigger language plpgsql security definer set search_path from current as $$
     begin
       if exists (select 1 from wardcache_change_pause) then return null; end if;
       update patient set latest_event_at = NEW.occurred_at

@@ -46,11 +46,15 @@ function propertyNames(orm: Orm): PropertyNames {
  * The triggers list each captured table's columns (on SQLite, one by one): a column added to a
  * table without a migration that recreates its triggers would go unseen, so the start fails.
  */
-async function checkCapturedColumns(log: ChangeLog): Promise<void> {
+async function checkCapturedColumns(log: ChangeLog, properties: PropertyNames): Promise<void> {
   const problems: string[] = [];
   for (const [table, t] of Object.entries(CAPTURED_TABLES)) {
     const actual = new Set(await log.columns(table));
     const declared = new Set(t.columns);
+    // A column the ORM does not know would reach FEEDS under its column name, never declared.
+    const names = properties.get(t.entity);
+    if (!names) problems.push(`CAPTURED_TABLES maps ${table} to ${t.entity}, which is no entity`);
+    else if (t.kind !== 'patientTags') for (const c of t.columns) if (!names.has(c)) problems.push(`${table}.${c} is no property of ${t.entity}`);
     for (const c of actual) if (!declared.has(c)) problems.push(`${table}.${c} is not in CAPTURED_TABLES (src/capture/ddl.ts)`);
     for (const c of declared) if (!actual.has(c)) problems.push(`CAPTURED_TABLES names ${table}.${c}, which the database does not have`);
   }
@@ -71,13 +75,14 @@ export async function startChangeCapture(
   const db = config.database;
   const log = db.kind === 'postgresql' ? createPostgresLog(db.url) : createSqliteLog(db.path);
   try {
-    await checkCapturedColumns(log);
+    const properties = propertyNames(deps.orm);
+    await checkCapturedColumns(log, properties);
     const ledger = config.redisUrl ? await createRedisLedger(config.redisUrl, config.cache.redisPrefix, await log.logId()) : createMemoryLedger();
     const capture = createChangeCapture({
       log,
       ledger,
       target: deps.target,
-      properties: propertyNames(deps.orm),
+      properties,
       origin: deps.origin,
       clock: deps.clock,
       settings: { pollMs: config.changeCapture.pollMs, retentionMs: config.changeCapture.retentionMs, leaseMs: CAPTURE_LEASE_MS },

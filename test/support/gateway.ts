@@ -8,7 +8,7 @@ import type { Role } from '../../src/auth/roles';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
-export function sqliteDatabase(): DatabaseConfig {
+export function sqliteDatabase(): Extract<DatabaseConfig, { kind: 'sqlite' }> {
   return { kind: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'wardcache-')), 'test.sqlite') };
 }
 

@@ -1,0 +1,203 @@
+import Database from 'better-sqlite3';
+import { Client } from 'pg';
+import { createPostgresLog } from '../src/capture/log-postgres';
+import { createSqliteLog } from '../src/capture/log-sqlite';
+import type { ChangeLog } from '../src/capture/log';
+import { ConfigError, loadConfig } from '../src/config/config';
+import { initORM, migrate } from '../src/db/orm';
+import { op } from './support/cache-fixture';
+import { sqliteDatabase, startTestGateway, testConfig, type TestGateway } from './support/gateway';
+import { describeWith, freshPostgresDatabase } from './support/services';
+import { seedDatabase } from '../src/seed/seed';
+
+/**
+ * The change log as the capture reads it: exactly the committed changes, each once, whatever
+ * order transactions commit in; and what the gateway does when the capture stops reading.
+ */
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Reads until nothing more, confirming each read; returns the hospital ids seen and the end position. */
+async function drain(log: ChangeLog, position: number): Promise<{ ids: number[]; position: number }> {
+  const ids: number[] = [];
+  for (;;) {
+    const read = await log.read(position);
+    ids.push(...read.rows.filter((r) => r.entity === 'Hospital').map((r) => r.rowId as number));
+    read.confirm();
+    position = read.next;
+    if (!read.more) return { ids, position };
+  }
+}
+
+describeWith('PostgreSQL')('the PostgreSQL change log', () => {
+  let url = '';
+  const clients: Client[] = [];
+  const logs: ChangeLog[] = [];
+  const client = async () => {
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    clients.push(c);
+    return c;
+  };
+  const open = () => {
+    const log = createPostgresLog(url);
+    logs.push(log);
+    return log;
+  };
+  const insertHospital = async (c: Client, name: string) => Number((await c.query('insert into hospital (name) values ($1) returning id', [name])).rows[0].id);
+
+  beforeAll(async () => {
+    url = await freshPostgresDatabase('wardcache_change_log');
+    const orm = await initORM({ kind: 'postgresql', url });
+    await migrate(orm);
+    await orm.close(true);
+  });
+  afterAll(async () => {
+    await Promise.all(logs.map((l) => l.close()));
+    await Promise.all(clients.map((c) => c.end()));
+  });
+
+  it('a transaction that wrote first but commits last is read once, after it commits; a rolled-back one never', async () => {
+    const log = open();
+    const start = await log.head();
+    const [late, early, rolledBack] = [await client(), await client(), await client()];
+    await late.query('begin');
+    const lateId = await insertHospital(late, 'Wrote first, commits last'); // the lower sequence number
+    await rolledBack.query('begin');
+    await insertHospital(rolledBack, 'Rolled back');
+    const earlyId = await insertHospital(early, 'Wrote second, committed first'); // autocommit
+
+    const first = await drain(log, start);
+    expect(first.ids).toEqual([earlyId]);
+    await late.query('commit');
+    await rolledBack.query('rollback');
+    const second = await drain(log, first.position);
+    expect(second.ids).toEqual([lateId]); // not lost behind the earlier read, and earlyId not again
+    expect((await drain(log, second.position)).ids).toEqual([]);
+
+    // A reader that starts over from the old position (a restart) replays both: harmless.
+    expect((await drain(open(), start)).ids.sort()).toEqual([lateId, earlyId].sort());
+  });
+
+  it('rows carry what FEEDS needs: the changed columns, the patient, the writer’s application_name', async () => {
+    const log = open();
+    const start = await log.head();
+    const c = new Client({ connectionString: url, application_name: 'admission-system' });
+    await c.connect();
+    clients.push(c);
+    const h = await insertHospital(c, 'Fields');
+    const patient = Number((await c.query("insert into patient (hospital_id, name, status) values ($1, 'A', 'OUTPATIENT') returning id", [h])).rows[0].id);
+    await c.query("update patient set name = 'B', status = 'INPATIENT' where id = $1", [patient]);
+    await c.query("update patient set name = 'B' where id = $1", [patient]); // no change: no row
+    const rows: unknown[] = [];
+    let position = start;
+    for (;;) {
+      const read = await log.read(position);
+      rows.push(...read.rows.map(({ entity, op: o, rowId, hospitalId, props, origin }) => ({ entity, op: o, rowId, hospitalId, props, origin })));
+      read.confirm();
+      position = read.next;
+      if (!read.more) break;
+    }
+    expect(rows).toEqual([
+      { entity: 'Hospital', op: 'c', rowId: h, hospitalId: h, props: null, origin: 'admission-system' },
+      { entity: 'Patient', op: 'c', rowId: patient, hospitalId: h, props: null, origin: 'admission-system' },
+      { entity: 'Patient', op: 'u', rowId: patient, hospitalId: h, props: 'name,status', origin: 'admission-system' },
+    ]);
+  });
+});
+
+describe('the SQLite change log', () => {
+  it('reads each committed change once, in order; pruning moves the floor, so a reader behind it knows it lost changes', async () => {
+    const db = sqliteDatabase();
+    const orm = await initORM(db);
+    await migrate(orm);
+    await orm.close(true);
+    const writer = new Database(db.path);
+    const log = createSqliteLog(db.path);
+    try {
+      const start = await log.head();
+      const ids = [1, 2, 3].map((i) => Number(writer.prepare('insert into hospital (name) values (?)').run(`H${i}`).lastInsertRowid));
+      const first = await drain(log, start);
+      expect(first.ids).toEqual(ids);
+      expect((await drain(log, first.position)).ids).toEqual([]);
+
+      expect(await log.floor()).toBe(0);
+      expect(await log.prune(Date.now() + 1000, first.position)).toBe(3); // all applied and "old"
+      expect(await log.floor()).toBe(first.position);
+      expect(start).toBeLessThan(await log.floor()); // a cache still at `start` must purge
+      const next = Number(writer.prepare("insert into hospital (name) values ('H4')").run().lastInsertRowid);
+      expect((await drain(log, first.position)).ids).toEqual([next]); // sequence numbers never reused
+    } finally {
+      writer.close();
+      await log.close();
+    }
+  });
+
+  it('refuses to start when a captured table has a column the declarations do not list', async () => {
+    const db = sqliteDatabase();
+    const orm = await initORM(db);
+    await migrate(orm);
+    await orm.em.getConnection().execute('alter table ward add column note text');
+    await orm.close(true);
+    await expect(startTestGateway(testConfig(db, { changeCapture: { mode: 'auto', boundMs: 1000, pollMs: 100, retentionMs: 3_600_000 } }))).rejects.toThrow(
+      /Change capture declarations are out of date:[\s\S]*ward\.note is not in CAPTURED_TABLES/,
+    );
+  });
+});
+
+describe('while the change capture does not read (fail-closed)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway(testConfig(sqliteDatabase(), { changeCapture: { mode: 'auto', boundMs: 1000, pollMs: 100, retentionMs: 3_600_000 } }));
+    await seedDatabase(t.gateway.orm, { hospitals: 1, wards: 2, patients: 30, events: 2, seed: 3, now: new Date() });
+  });
+  afterAll(() => t.close());
+
+  it('cached answers are not served once the bound has passed; /ready says so; reads answer from the database', async () => {
+    const viewer = await t.token('viewer');
+    const read = () => t.gql<{ patient: { name: string } }>(op('Patient'), { id: '1' }, viewer);
+    await sleep(300); // the seed's "everything changed" row applied
+    await read();
+    expect((await read()).body.extensions?.cache).toMatchObject({ hit: true });
+
+    await t.gateway.capture?.close(); // the reader stops
+    await sleep(1200);
+    const ready = (await (await fetch(`${t.url}/ready`)).json()) as { status: string; capture: { state: string } };
+    expect(ready).toMatchObject({ status: 'ready', capture: { state: 'lagging' } });
+    const writer = new Database((t.gateway.config.database as { kind: 'sqlite'; path: string }).path);
+    writer.prepare("update patient set name = 'Written While Unread' where id = 1").run();
+    writer.close();
+    for (let i = 0; i < 2; i++) {
+      const answer = await read();
+      expect(answer.body).toMatchObject({ data: { patient: { name: 'Written While Unread' } }, extensions: { cache: { hit: false } } });
+    }
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/wardcache_cache_events_total\{event="capture_bypass"\} [1-9]/);
+    expect(metrics).toMatch(/wardcache_change_capture_state\{state="lagging"\} 1/);
+  });
+});
+
+describe('change capture configuration', () => {
+  it('defaults to auto with a 1 s bound; refuses unknown modes and a poll too slow for the bound, naming each variable', () => {
+    expect(loadConfig({}).changeCapture).toEqual({ mode: 'auto', boundMs: 1000, pollMs: 100, retentionMs: 24 * 3600_000 });
+    expect(loadConfig({ CHANGE_CAPTURE: 'off', CHANGE_CAPTURE_BOUND_MS: '5000', CHANGE_CAPTURE_POLL_MS: '1000', CHANGE_CAPTURE_RETENTION_HOURS: '2' }).changeCapture).toEqual({
+      mode: 'off',
+      boundMs: 5000,
+      pollMs: 1000,
+      retentionMs: 2 * 3600_000,
+    });
+    const problems = (env: NodeJS.ProcessEnv): string => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems.join('\n');
+        throw err;
+      }
+      return '';
+    };
+    expect(problems({ CHANGE_CAPTURE: 'logical' })).toContain('CHANGE_CAPTURE');
+    expect(problems({ CHANGE_CAPTURE_BOUND_MS: '50' })).toContain('CHANGE_CAPTURE_BOUND_MS');
+    expect(problems({ CHANGE_CAPTURE_RETENTION_HOURS: '0' })).toContain('CHANGE_CAPTURE_RETENTION_HOURS');
+    expect(problems({ CHANGE_CAPTURE_POLL_MS: '500' })).toContain('CHANGE_CAPTURE_POLL_MS: 500 must be at most a quarter of CHANGE_CAPTURE_BOUND_MS (1000)');
+  });
+});
