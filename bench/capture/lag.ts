@@ -31,6 +31,8 @@ export interface LagSettings {
   pgAdminUrl: string;
   redisUrl: string;
   ops: Map<string, string>;
+  /** Extra gateway settings (diagnosis only: the report is about the defaults). */
+  gatewayEnv: Record<string, string>;
   log: (line: string) => void;
 }
 
@@ -120,7 +122,7 @@ export async function measureLag(kind: Db['kind'], s: LagSettings): Promise<LagR
     const prefix = `wardcache-capbench-${process.pid}-${Date.now()}:`;
     if (kind === 'postgresql') cleanups.push(() => dropRedisPrefix(s.redisUrl, prefix));
     const count = kind === 'postgresql' ? 2 : 1;
-    const env = { DATABASE_URL: url, DEMO_DATA: 'false', ...(kind === 'postgresql' ? { REDIS_URL: s.redisUrl, CACHE_REDIS_PREFIX: prefix } : {}) };
+    const env = { DATABASE_URL: url, DEMO_DATA: 'false', ...(kind === 'postgresql' ? { REDIS_URL: s.redisUrl, CACHE_REDIS_PREFIX: prefix } : {}), ...s.gatewayEnv };
     const gateways: GatewayProc[] = [];
     cleanups.push(async () => void (await Promise.all(gateways.map((g) => g.stop()))));
     gateways.push(...(await Promise.all(Array.from({ length: count }, (_, i) => startGateway(`${kind}-g${i + 1}`, env)))));
@@ -136,7 +138,7 @@ export async function measureLag(kind: Db['kind'], s: LagSettings): Promise<LagR
 
     const side = newReadStats();
     for (let g = 0; g < count; g++) for (const op of ['Dashboard', 'WardMapping']) await checkedRead(gql, fresh, side, g, op);
-    const readers = startReaders(gql, fresh, world.hot, 3);
+    const readers = startReaders(gql, fresh, world.hot, s.readers);
     await sleep(3000);
     const before = await scrape(gateways.map((g) => g.url));
 

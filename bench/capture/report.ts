@@ -71,7 +71,7 @@ function lagSection(r: CaptureReport, warnings: string[]): string[] {
     const w = x.writer;
     const staleFirst = x.visible.filter((v) => v.staleHitFirst).length;
     out.push(
-      `- ${x.kind}: writer commit round trip p50 ${quantile(w.commitMs, 0.5)} ms, p99 ${quantile(w.commitMs, 0.99)} ms, ${w.late} commit(s) sent > 100 ms late, ${w.failed} failed${w.errors.length ? ` (${w.errors.join('; ')})` : ''}; ` +
+      `- ${x.kind}: writer commit round trip p50 ${quantile(w.commitMs, 0.5).toFixed(1)} ms, p99 ${quantile(w.commitMs, 0.99).toFixed(1)} ms, ${w.late} commit(s) sent > 100 ms late, ${w.failed} failed${w.errors.length ? ` (${w.errors.join('; ')})` : ''}; ` +
         `${x.visible.length} renames: ${x.warmedHits} had Patient cached through every gateway just before, ${staleFirst} first answered the old name from the cache; ` +
         `self-check mismatches (\`wardcache_cache_verify_mismatches_total\`) ${x.verifyMismatches}; load average ${x.loadavg[0]} → ${x.loadavg[1]}.`,
     );

@@ -40,6 +40,13 @@ const settings = {
   pgAdminUrl: env.CAPTURE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   redisUrl: env.CAPTURE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
   out: env.CAPTURE_BENCH_OUT ?? join(__dirname, '..', 'results', 'capture.md'),
+  /** `CAPTURE_BENCH_GATEWAY_ENV="CACHE_VERIFY_RATE=0.05 CHANGE_CAPTURE_POLL_MS=50"`: extra gateway settings. */
+  gatewayEnv: Object.fromEntries(
+    (env.CAPTURE_BENCH_GATEWAY_ENV ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  ) as Record<string, string>,
 };
 /** The cost measurements' data: bigger than the demo data, so 8 clients rarely wait on one row. */
 const COST_SEED = { hospitals: 2, wards: 40, patients: 5000, events: 5, seed: 1 };
@@ -74,7 +81,7 @@ async function main(): Promise<void> {
     for (const kind of ['postgresql', 'sqlite'] as const) {
       log(`capture lag, ${kind}: ${settings.rate} commits/s for ${settings.seconds} s…`);
       try {
-        lag.push(await measureLag(kind, { rate: settings.rate, seconds: settings.seconds, readers: 3, pgAdminUrl: settings.pgAdminUrl, redisUrl: settings.redisUrl, ops, log }));
+        lag.push(await measureLag(kind, { rate: settings.rate, seconds: settings.seconds, readers: 3, pgAdminUrl: settings.pgAdminUrl, redisUrl: settings.redisUrl, ops, gatewayEnv: settings.gatewayEnv, log }));
       } catch (err) {
         lagFailures.push(`${kind}: ${message(err)}`);
         log(`  failed: ${err instanceof Error ? err.stack : String(err)}`);
@@ -100,6 +107,7 @@ async function main(): Promise<void> {
 
   const header = [
     `${new Date().toISOString()}, ${cpus().length} cores, ${Math.round((Date.now() - started) / 1000)} s; load average ${load0} at the start, ${loadavg()} at the end (another process's load shows in every figure).`,
+    ...(Object.keys(settings.gatewayEnv).length ? [`**Gateways not at their defaults:** ${JSON.stringify(settings.gatewayEnv)}.`] : []),
     `**Capture lag**: a plain SQL client (\`pg\` / \`better-sqlite3\`, not the gateway) commits ${settings.rate} transactions/s for ${settings.seconds} s to hospital 1 of the demo data (renames 25%, clinical events 35%, tag/untag 20%, bed moves 20%), ` +
       `while 3 readers keep Dashboard, WardMapping and Patient answers cached through the gateways (\`src/main.ts\`, production defaults, bound ${BOUND_MS} ms).`,
     `"capture lag" is \`${LAG_METRIC}\` (a change's write, by the database clock, to its confirmed eviction; one observation per change-log row), the difference of the gateways' scrapes before and after the writes, summed over gateways; ` +
