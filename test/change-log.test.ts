@@ -153,6 +153,21 @@ describe('while the change capture does not read (fail-closed)', () => {
   });
   afterAll(() => t.close());
 
+  it("the gateway's own writes are logged with its origin and evicted once (by its subscriber), not again by its capture", async () => {
+    await sleep(300);
+    const before = t.gateway.cache.counters.invalidations;
+    const clinician = await t.token('clinician');
+    const registered = await t.gql<{ registerPatient: { id: string } }>(op('RegisterPatient'), { input: { name: 'Own Write', status: 'OUTPATIENT' } }, clinician);
+    const id = Number(registered.body.data?.registerPatient.id);
+    expect(t.gateway.cache.counters.invalidations).toBe(before + 1); // before the mutation answered
+    await sleep(500); // several capture passes
+    expect(t.gateway.cache.counters.invalidations).toBe(before + 1);
+    const log = new Database((t.gateway.config.database as { kind: 'sqlite'; path: string }).path, { readonly: true });
+    const rows = log.prepare("select origin from wardcache_change where entity = 'Patient' and row_id = ?").all(id) as Array<{ origin: string | null }>;
+    log.close();
+    expect(rows).toEqual([{ origin: expect.stringMatching(/^wardcache-[0-9a-f]{32}$/) }]);
+  });
+
   it('cached answers are not served once the bound has passed; /ready says so; reads answer from the database', async () => {
     const viewer = await t.token('viewer');
     const read = () => t.gql<{ patient: { name: string } }>(op('Patient'), { id: '1' }, viewer);

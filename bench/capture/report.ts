@@ -19,6 +19,8 @@ const ms = (s: number) => (Number.isFinite(s) ? (s * 1000 >= 10 ? `${(s * 1000).
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 const ratio = (n: number) => (Number.isFinite(n) ? `**${n.toFixed(2)}×**` : '–');
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+/** Ratio of the means, then each round's ratio to (a) of the same round. */
+const ratios = (tps: number[], base: number[]) => `${ratio(mean(tps) / mean(base))} (${tps.map((t, i) => (t / base[i]).toFixed(2)).join(', ')})`;
 
 /** Nearest-rank quantile of samples. */
 export function quantile(values: number[], q: number): number {
@@ -86,6 +88,12 @@ function lagSection(r: CaptureReport, warnings: string[]): string[] {
   return out;
 }
 
+/** Runs of one variant more than 20% apart: the machine was busy with something else. */
+function checkSpread(what: string, tps: number[], warnings: string[]): void {
+  const spread = (Math.max(...tps) - Math.min(...tps)) / mean(tps);
+  if (spread > 0.2) warnings.push(`${what}: its runs differ by ${(spread * 100).toFixed(0)}% (the machine was busy with something else; compare ratios within a round)`);
+}
+
 const PG_LABELS: Record<Variant, string> = {
   plain: '(a) capture triggers dropped',
   capture: '(b) capture triggers (as migrated)',
@@ -99,28 +107,28 @@ function costSection(r: CaptureReport, warnings: string[]): string[] {
   const runCells = (tps: number[]) => Array.from({ length: rounds }, (_, i) => int(tps[i]));
   if (r.pg) {
     const pg = r.pg;
-    const base = mean(pg.runs.filter((x) => x.variant === 'plain').map((x) => x.tps));
+    const base = pg.runs.filter((x) => x.variant === 'plain').map((x) => x.tps);
     for (const v of ['plain', 'capture', 'logical', 'nonotify'] as const) {
       const runs = pg.runs.filter((x) => x.variant === v);
       if (!runs.length) continue;
       const tps = runs.map((x) => x.tps);
-      const spread = (Math.max(...tps) - Math.min(...tps)) / mean(tps);
-      if (spread > 0.2) warnings.push(`PostgreSQL ${PG_LABELS[v].slice(0, 3)}: the two runs differ by ${(spread * 100).toFixed(0)}% (noisy machine)`);
+      checkSpread(`PostgreSQL ${PG_LABELS[v].slice(0, 3)}`, tps, warnings);
       for (const x of runs) if (x.problem || x.failed) warnings.push(`pgbench ${v} round ${x.round}: ${x.failed} failed; ${x.problem ?? ''}`);
-      rows.push(['PostgreSQL', PG_LABELS[v], ...runCells(tps), int(mean(tps)), ratio(mean(tps) / base), `${mean(runs.map((x) => x.latencyMs)).toFixed(2)} ms`, `${int(mean(runs.map((x) => x.walPerTx)))} B`]);
+      rows.push(['PostgreSQL', PG_LABELS[v], ...runCells(tps), int(mean(tps)), ratios(tps, base), `${mean(runs.map((x) => x.latencyMs)).toFixed(2)} ms`, `${int(mean(runs.map((x) => x.walPerTx)))} B`]);
     }
   }
   if (r.sqlite) {
-    const base = mean(r.sqlite.runs.filter((x) => x.variant === 'plain').map((x) => x.tps));
+    const base = r.sqlite.runs.filter((x) => x.variant === 'plain').map((x) => x.tps);
     for (const v of ['plain', 'capture'] as const) {
       const tps = r.sqlite.runs.filter((x) => x.variant === v).map((x) => x.tps);
-      rows.push(['SQLite', v === 'plain' ? '(a) capture triggers dropped' : '(b) capture triggers (as migrated)', ...runCells(tps), int(mean(tps)), ratio(mean(tps) / base), '–', '–']);
+      checkSpread(`SQLite ${v === 'plain' ? '(a)' : '(b)'}`, tps, warnings);
+      rows.push(['SQLite', v === 'plain' ? '(a) capture triggers dropped' : '(b) capture triggers (as migrated)', ...runCells(tps), int(mean(tps)), ratios(tps, base), '–', '–']);
     }
   }
   const out = [
     `## 2. What the capture triggers cost writers`,
     '',
-    ...table(['database', 'variant', ...Array.from({ length: rounds }, (_, i) => `run ${i + 1} tx/s`), 'mean tx/s', '× (a)', 'latency avg', 'WAL per tx'], rows),
+    ...table(['database', 'variant', ...Array.from({ length: rounds }, (_, i) => `run ${i + 1} tx/s`), 'mean tx/s', '× (a) (by round)', 'latency avg', 'WAL per tx'], rows),
     '',
   ];
   for (const f of r.costFailures) out.push(`**Not measured:** ${f}`, '');
@@ -137,8 +145,8 @@ function costSection(r: CaptureReport, warnings: string[]): string[] {
 
 export function renderReport(r: CaptureReport): string {
   const warnings: string[] = [];
-  const lag = lagSection(r, warnings);
-  const cost = costSection(r, warnings);
+  const lag = r.lag.length || r.lagFailures.length ? lagSection(r, warnings) : [];
+  const cost = r.pg || r.sqlite || r.costFailures.length ? costSection(r, warnings) : [];
   return [
     '# Change capture bench',
     '',
