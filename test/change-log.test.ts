@@ -7,7 +7,8 @@ import { ConfigError, loadConfig } from '../src/config/config';
 import { initORM, migrate } from '../src/db/orm';
 import { op } from './support/cache-fixture';
 import { sqliteDatabase, startTestGateway, testConfig, type TestGateway } from './support/gateway';
-import { describeWith, freshPostgresDatabase } from './support/services';
+import Redis from 'ioredis';
+import { describeWith, freshPostgresDatabase, REDIS_TEST_URL } from './support/services';
 import { seedDatabase } from '../src/seed/seed';
 
 /**
@@ -214,5 +215,45 @@ describe('change capture configuration', () => {
     expect(problems({ CHANGE_CAPTURE_BOUND_MS: '50' })).toContain('CHANGE_CAPTURE_BOUND_MS');
     expect(problems({ CHANGE_CAPTURE_RETENTION_HOURS: '0' })).toContain('CHANGE_CAPTURE_RETENTION_HOURS');
     expect(problems({ CHANGE_CAPTURE_POLL_MS: '500' })).toContain('CHANGE_CAPTURE_POLL_MS: 500 must be at most a quarter of CHANGE_CAPTURE_BOUND_MS (1000)');
+  });
+});
+
+describeWith('Redis')('a shared cache that cannot be caught up is purged on start', () => {
+  const capture = { mode: 'auto' as const, boundMs: 1000, pollMs: 100, retentionMs: 3_600_000 };
+
+  it.each([
+    ['it has no position (its first start with change capture)', async (redis: Redis, prefix: string) => {
+      const keys = await redis.keys(`${prefix}capture:*:position`);
+      expect(keys).toHaveLength(1);
+      await redis.del(keys[0]);
+    }],
+    ['the log was pruned past its position (every gateway away longer than the retention)', async (_redis: Redis, _prefix: string, path: string) => {
+      const db = new Database(path);
+      db.prepare('update wardcache_capture_meta set pruned_below = 1000000 where id = 1').run();
+      db.close();
+    }],
+  ])('when %s', async (_what, tamper) => {
+    const db = sqliteDatabase();
+    const prefix = `wardcache-capture-purge-${process.pid}-${Date.now()}:`;
+    const config = testConfig(db, { redisUrl: REDIS_TEST_URL, changeCapture: capture, cache: { ...testConfig(db).cache, redisPrefix: prefix } });
+    const redis = new Redis(REDIS_TEST_URL);
+    try {
+      let t = await startTestGateway(config);
+      await seedDatabase(t.gateway.orm, { hospitals: 1, wards: 2, patients: 20, events: 1, seed: 4, now: new Date() });
+      await sleep(300);
+      const viewer = await t.token('viewer');
+      await t.gql(op('Patient'), { id: '1' }, viewer);
+      expect((await t.gql(op('Patient'), { id: '1' }, viewer)).body.extensions?.cache).toMatchObject({ hit: true });
+      await t.close();
+      await tamper(redis, prefix, db.path);
+      t = await startTestGateway(config);
+      try {
+        expect((await t.gql(op('Patient'), { id: '1' }, viewer)).body.extensions?.cache).toMatchObject({ hit: false });
+      } finally {
+        await t.close();
+      }
+    } finally {
+      redis.disconnect();
+    }
   });
 });
