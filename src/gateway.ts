@@ -108,6 +108,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onEvent: onCacheEvent,
     derivations: [wardMappingDerivation()],
     servable: captureClock.servable,
+    settled: (at) => captureClock.settled(at),
   });
   const schema = buildSchema([cacheAdminResolvers({ cache, ledger })]);
   // Two producers of invalidations: the ORM's own writes (synchronous, before a mutation

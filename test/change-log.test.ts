@@ -257,3 +257,31 @@ describeWith('Redis')('a shared cache that cannot be caught up is purged on star
     }
   });
 });
+
+describe('the self-check and external writes', () => {
+  it('a hit served in the moment before the capture evicts it is not reported as a wrong answer', async () => {
+    const db = sqliteDatabase();
+    const base = testConfig(db);
+    const t = await startTestGateway(
+      testConfig(db, { cache: { ...base.cache, verifyRate: 1 }, changeCapture: { mode: 'auto', boundMs: 1000, pollMs: 250, retentionMs: 3_600_000 } }),
+    );
+    try {
+      await seedDatabase(t.gateway.orm, { hospitals: 1, wards: 2, patients: 20, events: 1, seed: 6, now: new Date() });
+      await sleep(600);
+      const viewer = await t.token('viewer');
+      await t.gql(op('Patient'), { id: '2' }, viewer);
+      await sleep(300); // the stored answer's own check is over
+      const writer = new Database(db.path);
+      writer.prepare("update patient set name = 'Changed Elsewhere' where id = 2").run();
+      writer.close();
+      // Within the bound the old answer may still be served; its check recomputes the new name.
+      const served = await t.gql<{ patient: { name: string } }>(op('Patient'), { id: '2' }, viewer);
+      expect(served.body.extensions?.cache).toMatchObject({ hit: true });
+      await sleep(2500);
+      expect(t.gateway.cache.counters.verifyMismatches).toBe(0);
+      expect((await t.gql<{ patient: { name: string } }>(op('Patient'), { id: '2' }, viewer)).body.data?.patient.name).toBe('Changed Elsewhere');
+    } finally {
+      await t.close();
+    }
+  });
+});

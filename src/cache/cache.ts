@@ -45,6 +45,8 @@ export interface CacheOptions {
    * every request runs against the database, and nothing is looked up or stored (fail-closed).
    */
   servable?: () => boolean;
+  /** Resolves true once the change capture has applied every change committed before `at` (the self-check waits for it). */
+  settled?: (at: number) => Promise<boolean>;
 }
 
 /** A hit (answered by the caller), or the ticket the execution that follows runs with. */
@@ -114,6 +116,7 @@ export function createCache(options: CacheOptions) {
       if (result === 'mismatch') count(scope, 'verifyMismatches');
     },
     onSkipped: () => onEvent('verify_skipped', 1),
+    settled: options.settled,
   });
 
   /**

@@ -19,6 +19,16 @@ export function createCaptureClock(mode: 'auto' | 'off', boundMs: number) {
       error = message;
     },
     appliedThrough: () => through,
+    /** True once every change committed before `at` is applied; false after `2 × boundMs` without. */
+    async settled(at: number): Promise<boolean> {
+      if (mode === 'off') return true;
+      const giveUpAt = Date.now() + 2 * boundMs;
+      while (through === null || through <= at) {
+        if (Date.now() > giveUpAt) return false;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return true;
+    },
     /** Cached answers may be served (always when capture is off). */
     servable: (): boolean => mode === 'off' || (through !== null && Date.now() - through <= boundMs),
     state(): CaptureState {

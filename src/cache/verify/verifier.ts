@@ -19,6 +19,13 @@ export interface VerifierOptions {
   /** A sampled hit left unchecked because a check was running or the budget was spent. */
   onSkipped?: () => void;
   now?: () => number;
+  /**
+   * Resolves true once every change committed before `at` has been applied to the cache by the
+   * change capture (src/capture), false if that did not happen in time. A write by another
+   * system moves no fence until it is captured (within the bound), so a difference is a finding
+   * only once capture has caught up past the recomputation and the fence is still unmoved.
+   */
+  settled?: (at: number) => Promise<boolean>;
 }
 
 export interface Check {
@@ -78,11 +85,16 @@ export function createVerifier(options: VerifierOptions) {
         options.onChecked(c.scope, 'inconclusive');
         return;
       }
+      const recomputedBy = now();
       const cached = JSON.parse(c.expected.body.toString('utf8')) as unknown;
       const fresh = JSON.parse(c.recomputed.toString('utf8')) as unknown;
       const path = firstDifference(cached, fresh);
       if (path === null) {
         options.onChecked(c.scope, 'match');
+        return;
+      }
+      if (options.settled && !((await options.settled(recomputedBy)) && (await options.store.quiet(c.scope, c.fenceBefore)))) {
+        options.onChecked(c.scope, 'inconclusive'); // an external write not yet captured, or captured meanwhile
         return;
       }
       options.onChecked(c.scope, 'mismatch');
