@@ -5,11 +5,11 @@
  * the gateway's ORM, in three variants, interleaved round by round:
  *
  *   (a) `plain`    the capture triggers dropped (wal_level=replica)
- *   (b) `capture`  the schema as migrated: capture triggers, the log insert, NOTIFY (replica)
+ *   (b) `capture`  the schema as migrated: capture triggers and the log insert (replica)
  *   (c) `logical`  (a)'s rows on a copy of the cluster with wal_level=logical, a publication of
  *                  the captured tables and a pgoutput slot, consumed live by pg_recvlogical
- *   (d) `nonotify` diagnosis, with `diagnose`: (b) without its NOTIFY trigger, to tell the cost of
- *                  NOTIFY (a lock held through every notifying commit) from the log's inserts
+ *   (d) `invoker`  diagnosis, with `diagnose`: (b) with its trigger functions SECURITY INVOKER and
+ *                  no pinned search_path, to tell what SECURITY DEFINER's per-call setup costs
  *
  * `wardcache_latest_event` (a patient's latest event, kept by the database) is schema, not
  * capture, and stays in all three.
@@ -28,7 +28,7 @@ import { Cluster, postgresBin } from './cluster';
 
 const run = promisify(execFile);
 
-export type Variant = 'plain' | 'capture' | 'logical' | 'nonotify';
+export type Variant = 'plain' | 'capture' | 'logical' | 'invoker';
 
 export interface PgbenchRun {
   variant: Variant;
@@ -135,8 +135,8 @@ export async function measurePgCost(s: PgCostSettings): Promise<PgCost> {
     const drops = Object.keys(CAPTURED_TABLES).flatMap((t) => [`drop trigger wardcache_capture on "${t}"`, `drop trigger wardcache_capture_truncate on "${t}"`]);
     await sql(replica.url('plain'), drops.join('; '));
     if (s.diagnose) {
-      await sql(replica.url(), 'create database nonotify template capture');
-      await sql(replica.url('nonotify'), 'drop trigger wardcache_change_notify on wardcache_change');
+      await sql(replica.url(), 'create database invoker template capture');
+      await sql(replica.url('invoker'), Object.keys(CAPTURED_TABLES).map((t) => `alter function wardcache_capture_${t}() security invoker reset search_path`).join('; '));
     }
     const targets = Number((await sql<{ n: string }>(replica.url('capture'), 'select count(*)::text as n from bench_target'))[0].n);
 
@@ -156,8 +156,8 @@ export async function measurePgCost(s: PgCostSettings): Promise<PgCost> {
 
     const script = join(scripts, 'admission.sql');
     writeFileSync(script, SCRIPT);
-    const where: Record<Variant, [Cluster, string]> = { plain: [replica, 'plain'], capture: [replica, 'capture'], logical: [l, 'plain'], nonotify: [replica, 'nonotify'] };
-    const variants: Variant[] = ['plain', 'capture', 'logical', ...(s.diagnose ? (['nonotify'] as const) : [])];
+    const where: Record<Variant, [Cluster, string]> = { plain: [replica, 'plain'], capture: [replica, 'capture'], logical: [l, 'plain'], invoker: [replica, 'invoker'] };
+    const variants: Variant[] = ['plain', 'capture', 'logical', ...(s.diagnose ? (['invoker'] as const) : [])];
     for (const v of variants) await pgbench(where[v][0], where[v][1], script, s, 3, targets); // warm-up, not reported
     const logBefore = Number((await sql<{ n: string }>(replica.url('capture'), 'select count(*)::text as n from wardcache_change'))[0].n);
     const runs: PgbenchRun[] = [];

@@ -98,7 +98,7 @@ const PG_LABELS: Record<Variant, string> = {
   plain: '(a) capture triggers dropped',
   capture: '(b) capture triggers (as migrated)',
   logical: '(c) no triggers; wal_level=logical, pgoutput slot read live by pg_recvlogical',
-  nonotify: '(d) diagnosis: (b) without its NOTIFY trigger',
+  invoker: '(d) diagnosis: (b) with SECURITY INVOKER trigger functions',
 };
 
 function costSection(r: CaptureReport, warnings: string[]): string[] {
@@ -108,7 +108,7 @@ function costSection(r: CaptureReport, warnings: string[]): string[] {
   if (r.pg) {
     const pg = r.pg;
     const base = pg.runs.filter((x) => x.variant === 'plain').map((x) => x.tps);
-    for (const v of ['plain', 'capture', 'logical', 'nonotify'] as const) {
+    for (const v of ['plain', 'capture', 'logical', 'invoker'] as const) {
       const runs = pg.runs.filter((x) => x.variant === v);
       if (!runs.length) continue;
       const tps = runs.map((x) => x.tps);
@@ -134,7 +134,7 @@ function costSection(r: CaptureReport, warnings: string[]): string[] {
   for (const f of r.costFailures) out.push(`**Not measured:** ${f}`, '');
   if (r.pg)
     out.push(
-      `- PostgreSQL: \`pgbench ${r.pgbenchArgs}\` (${r.pg.pgbench}) on a private cluster (fsync on, other settings initdb's); runs interleaved (a, b, c${r.pg.runs.some((x) => x.variant === 'nonotify') ? ', d' : ''}, then again), a checkpoint before each. ` +
+      `- PostgreSQL: \`pgbench ${r.pgbenchArgs}\` (${r.pg.pgbench}) on a private cluster (fsync on, other settings initdb's); runs interleaved (a, b, c${r.pg.runs.some((x) => x.variant === 'invoker') ? ', d' : ''}, then again), a checkpoint before each. ` +
         `(b) wrote ${r.pg.logRowsPerTx.toFixed(2)} change-log rows per transaction; nobody read the log or LISTENed meanwhile. ` +
         `pg_recvlogical received ${int(r.pg.decodedBytes / 1024)} KB in (c), and was ${int(r.pg.slotBehindBytes)} bytes of WAL behind at the end.`,
     );

@@ -12,7 +12,7 @@ export interface CaptureTarget {
 }
 
 export interface CaptureSettings {
-  /** How often the log is read (SQLite always; PostgreSQL besides its NOTIFY wake-ups). */
+  /** How often the log is read. */
   pollMs: number;
   /** Rows older than this are pruned once applied. */
   retentionMs: number;
@@ -162,7 +162,6 @@ export function createChangeCapture(deps: CaptureDeps) {
      */
     async start(waitMs = 15_000): Promise<void> {
       const startedAt = Date.now();
-      log.onCommit(() => void wake());
       while (!closed) {
         await wake();
         if ((clock.appliedThrough() ?? 0) >= startedAt) break;

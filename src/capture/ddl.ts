@@ -7,9 +7,9 @@
  *
  * A row names the entity (GraphQL type), the operation, the row's id, its hospital, its
  * patient (admissions, events, tags), and for an update the columns that changed. Column
- * names become ORM property names in TypeScript (src/capture/feed.ts), so the triggers stay
- * generic on PostgreSQL; SQLite has no generic row access, so its triggers list the columns
- * of CAPTURED_TABLES, which the capture checks against the database when it starts.
+ * names become ORM property names in TypeScript (src/capture/feed.ts). The triggers compare the
+ * columns of CAPTURED_TABLES one by one, which the capture checks against the database when it
+ * starts (a column added without new triggers would go unseen).
  *
  * A gateway's own writes are logged too, marked with its cache's origin (src/capture/origin.ts):
  * its ORM subscriber has already evicted what they feed, so its capture skips them.
@@ -45,12 +45,62 @@ export const CAPTURED_TABLES: Readonly<Record<string, CapturedTable>> = {
 /** Operation codes in the log. `t`: a truncate or a bulk load: every hospital's answers go. */
 export type ChangeOp = 'c' | 'u' | 'd' | 'l' | 't';
 
-export const CHANGE_CHANNEL = 'wardcache_change';
+/**
+ * One trigger function per table, its columns compared one by one (like SQLite's): measured
+ * against one generic function that diffed the row images as JSON, and against a statement
+ * trigger that NOTIFYed readers at each commit (NOTIFY takes one database-wide lock at commit,
+ * so notifying commits run one at a time), this costs writers least (see README, Benchmarks).
+ */
+function postgresTrigger(table: string, t: CapturedTable): string[] {
+  const fn = `wardcache_capture_${table}`;
+  const e = `'${t.entity}'`;
+  const ins = (values: string) => `insert into wardcache_change (hospital_id, entity, op, row_id, patient_id, props) values (${values});`;
+  let body: string;
+  if (t.kind === 'patientTags') {
+    const row = (img: string) => ins(`(select p.hospital_id from patient p where p.id = ${img}.patient_id), ${e}, 'l', ${img}.patient_id, null, 'tags'`);
+    body = `if TG_OP <> 'DELETE' then ${row('NEW')} end if;
+      if TG_OP <> 'INSERT' then ${row('OLD')} end if;`;
+  } else {
+    const hosp = (img: string) => (t.kind === 'hospital' ? `${img}.id` : `${img}.hospital_id`);
+    const patient = (img: string) => (t.columns.includes('patient_id') ? `${img}.patient_id` : 'null');
+    const changed = [...t.columns]
+      .sort()
+      .map((c) => `case when OLD.${c} is distinct from NEW.${c} then '${c}' end`)
+      .join(', ');
+    const moved = [t.columns.includes('patient_id') ? 'OLD.patient_id is distinct from NEW.patient_id' : null, t.kind === 'row' ? 'OLD.hospital_id is distinct from NEW.hospital_id' : null]
+      .filter(Boolean)
+      .join(' or ');
+    body = `if TG_OP = 'INSERT' then ${ins(`${hosp('NEW')}, ${e}, 'c', NEW.id, ${patient('NEW')}, null`)}
+      elsif TG_OP = 'DELETE' then ${ins(`${hosp('OLD')}, ${e}, 'd', OLD.id, ${patient('OLD')}, null`)}
+      else
+        changed := concat_ws(',', ${changed});
+        if changed = '' then return null; end if;
+        ${ins(`${hosp('NEW')}, ${e}, 'u', NEW.id, ${patient('NEW')}, changed`)}
+        ${moved ? `if ${moved} then ${ins(`${hosp('OLD')}, ${e}, 'u', OLD.id, ${patient('OLD')}, changed`)} end if;` : ''}
+      end if;`;
+  }
+  return [
+    // SECURITY DEFINER: a writer needs no privilege on the log (the admission system's role
+    // writes patients, not wardcache_change); the search path is pinned to the migration's.
+    `create function ${fn}() returns trigger language plpgsql security definer set search_path from current as $$
+    declare
+      changed text;
+    begin
+      if exists (select 1 from wardcache_change_pause) then return null; end if;
+      ${body}
+      return null;
+    end $$`,
+    `create trigger "wardcache_capture" after insert or update or delete on "${table}" for each row execute function ${fn}()`,
+    `create trigger "wardcache_capture_truncate" after truncate on "${table}" for each statement execute function wardcache_capture_truncate('${t.entity}')`,
+  ];
+}
 
 function postgres(): string[] {
   const out: string[] = [
+    // No primary key: readers page by (txid, seq) (src/capture/log-postgres.ts), pruning finds
+    // old rows by time (BRIN: rows arrive in time order, and it costs writers next to nothing).
     `create table "wardcache_change" (
-      "seq" bigserial primary key,
+      "seq" bigserial not null,
       "txid" xid8 not null default pg_current_xact_id(),
       "at" timestamptz not null default clock_timestamp(),
       "hospital_id" int null,
@@ -61,62 +111,16 @@ function postgres(): string[] {
       "props" text null,
       -- Which gateway cache wrote it, from the connection's application_name (src/capture/origin.ts).
       "origin" text null default nullif(current_setting('application_name', true), ''))`,
-    // Readers page by (txid, seq): see src/capture/log-postgres.ts.
     `create index "wardcache_change_txid_idx" on "wardcache_change" ("txid", "seq")`,
-    `create index "wardcache_change_at_idx" on "wardcache_change" ("at")`,
+    `create index "wardcache_change_at_idx" on "wardcache_change" using brin ("at")`,
     `create table "wardcache_change_pause" ("paused" int not null)`,
     `create table "wardcache_capture_meta" ("id" int primary key check ("id" = 1), "log_id" text not null, "pruned_below" bigint not null default 0)`,
     `insert into "wardcache_capture_meta" ("id", "log_id") values (1, gen_random_uuid()::text)`,
-    // One generic row trigger: the changed columns come from comparing the row images as JSON.
-    // SECURITY DEFINER: a writer needs no privilege on the log (the admission system's role
-    // writes patients, not wardcache_change); the search path is pinned to the migration's.
-    `create function wardcache_capture() returns trigger language plpgsql security definer set search_path from current as $$
-    declare
-      kind text := TG_ARGV[1];
-      n jsonb;
-      o jsonb;
-      changed text;
-      hosp int;
-    begin
-      if exists (select 1 from wardcache_change_pause) then return null; end if;
-      if TG_OP = 'DELETE' then n := to_jsonb(OLD); else n := to_jsonb(NEW); end if;
-      if TG_OP = 'UPDATE' then
-        o := to_jsonb(OLD);
-        select string_agg(e.key, ',' order by e.key) into changed from jsonb_each(n) e where e.value is distinct from o -> e.key;
-        if changed is null then return null; end if;
-      end if;
-      if kind = 'patientTags' then
-        hosp := (select p.hospital_id from patient p where p.id = (n ->> 'patient_id')::int);
-        insert into wardcache_change (hospital_id, entity, op, row_id, props) values (hosp, TG_ARGV[0], 'l', (n ->> 'patient_id')::bigint, 'tags');
-        if TG_OP = 'UPDATE' and (o ->> 'patient_id') is distinct from (n ->> 'patient_id') then
-          hosp := (select p.hospital_id from patient p where p.id = (o ->> 'patient_id')::int);
-          insert into wardcache_change (hospital_id, entity, op, row_id, props) values (hosp, TG_ARGV[0], 'l', (o ->> 'patient_id')::bigint, 'tags');
-        end if;
-        return null;
-      end if;
-      if kind = 'hospital' then hosp := (n ->> 'id')::int; else hosp := (n ->> 'hospital_id')::int; end if;
-      insert into wardcache_change (hospital_id, entity, op, row_id, patient_id, props)
-        values (hosp, TG_ARGV[0], case TG_OP when 'INSERT' then 'c' when 'UPDATE' then 'u' else 'd' end,
-                (n ->> 'id')::bigint, (n ->> 'patient_id')::bigint, changed);
-      -- A row that moved to another patient or hospital also changed what the old one shows.
-      if TG_OP = 'UPDATE' and ((o ->> 'patient_id') is distinct from (n ->> 'patient_id') or (o ->> 'hospital_id') is distinct from (n ->> 'hospital_id')) then
-        insert into wardcache_change (hospital_id, entity, op, row_id, patient_id, props)
-          values ((o ->> 'hospital_id')::int, TG_ARGV[0], 'u', (o ->> 'id')::bigint, (o ->> 'patient_id')::bigint, changed);
-      end if;
-      return null;
-    end $$`,
     `create function wardcache_capture_truncate() returns trigger language plpgsql security definer set search_path from current as $$
     begin
       insert into wardcache_change (entity, op) values (TG_ARGV[0], 't');
       return null;
     end $$`,
-    // NOTIFY once per statement that logged something: readers wake at the commit.
-    `create function wardcache_capture_notify() returns trigger language plpgsql as $$
-    begin
-      perform pg_notify('${CHANGE_CHANNEL}', '');
-      return null;
-    end $$`,
-    `create trigger "wardcache_change_notify" after insert on "wardcache_change" for each statement execute function wardcache_capture_notify()`,
     // The patient's latest event follows its events, whoever records them.
     `create function wardcache_latest_event() returns trigger language plpgsql security definer set search_path from current as $$
     begin
@@ -127,12 +131,7 @@ function postgres(): string[] {
     end $$`,
     `create trigger "wardcache_latest_event" after insert on "clinical_event" for each row execute function wardcache_latest_event()`,
   ];
-  for (const [table, t] of Object.entries(CAPTURED_TABLES)) {
-    out.push(
-      `create trigger "wardcache_capture" after insert or update or delete on "${table}" for each row execute function wardcache_capture('${t.entity}', '${t.kind}')`,
-      `create trigger "wardcache_capture_truncate" after truncate on "${table}" for each statement execute function wardcache_capture_truncate('${t.entity}')`,
-    );
-  }
+  for (const [table, t] of Object.entries(CAPTURED_TABLES)) out.push(...postgresTrigger(table, t));
   return out;
 }
 

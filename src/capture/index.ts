@@ -4,7 +4,7 @@
  * feeds within the bound. The only import path from outside src/capture.
  *
  *   ddl.ts            the change log and its triggers (run by a migration)
- *   log-*.ts          reading the log on PostgreSQL (transaction-id horizon, NOTIFY) and SQLite (sequence)
+ *   log-*.ts          reading the log on PostgreSQL (transaction-id horizon) and SQLite (sequence), polled
  *   ledger.ts         the applied position, the reader's lease and the applied-through time, beside the cache
  *   feed.ts           log rows into evictions, through the cache's dependency declarations
  *   capture.ts        the reader loop

@@ -84,9 +84,6 @@ export function createSqliteLog(path: string): ChangeLog {
     async columns(table) {
       return all(`select name from pragma_table_info(?)`, table).map((r) => String(r.name));
     },
-    onCommit() {
-      // No cross-process notification in SQLite: the capture polls.
-    },
     async close() {
       db?.close();
       db = null;

@@ -47,8 +47,6 @@ export interface ChangeLog {
   hospitals(): Promise<number[]>;
   /** Columns of each captured table, as the database has them (checked at start). */
   columns(table: string): Promise<string[]>;
-  /** Called when a commit logged something (PostgreSQL's NOTIFY); SQLite is polled. */
-  onCommit(listener: () => void): void;
   close(): Promise<void>;
 }
 

@@ -75,7 +75,7 @@ export interface GatewayConfig {
     mode: 'auto' | 'off';
     /** Cached answers are evicted within this of a commit; past it they are not served (ms). */
     boundMs: number;
-    /** How often the change log is read (ms); PostgreSQL also wakes the reader on each commit. */
+    /** How often the change log is read (ms). */
     pollMs: number;
     /** Applied changes are kept in the log this long (ms), then pruned. */
     retentionMs: number;
