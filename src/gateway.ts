@@ -24,6 +24,9 @@ import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { createRequestObserver } from './observability/request-log';
 import { loadContractOperations } from './contract/operations';
+import { createDocumentRegistry } from './contract/documents';
+import { createDocumentResolver } from './http/trusted-documents';
+import { createLiveChanges } from './live';
 import { seedDatabase } from './seed/seed';
 import { createUiRoutes, withPlayground } from './ui';
 import type { Options } from '@mikro-orm/core';
@@ -96,7 +99,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     child.inc(n);
   };
   // Whether cached answers may be served as far as external writes go: the capture moves it on.
-  const captureClock = createCaptureClock(config.changeCapture.mode, config.changeCapture.boundMs);
+  const captureClock = createCaptureClock(config.changeCapture.mode, config.changeCapture.boundMs, config.changeCapture.failClosedMs);
   // The cache keys by the schema's types only, so it is built before the executable schema,
   // whose admin resolvers use it.
   const cache = createCache({
@@ -110,7 +113,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     servable: captureClock.servable,
     settled: (at) => captureClock.settled(at),
   });
-  const schema = buildSchema([cacheAdminResolvers({ cache, ledger })]);
+  // Live changes: each invalidation, whoever caused it, is an event of its hospital's streams.
+  const live = await createLiveChanges({ typeSchema: buildTypeSchema(), operations: loadContractOperations(), redisUrl: config.redisUrl, redisPrefix: config.cache.redisPrefix, logger });
+  cache.onInvalidated((scope, what) => live.invalidated(scope, what));
+  const schema = buildSchema([cacheAdminResolvers({ cache, ledger }), live.resolvers]);
   // Two producers of invalidations: the ORM's own writes (synchronous, before a mutation
   // answers), and every committed change read from the database's change log (src/capture),
   // applied before this process serves from the cache.
@@ -125,7 +131,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onBacklog: (n) => metrics.captureBacklog.set(n),
   }).catch(async (err: unknown) => {
     // Refused at start (declarations out of date, log unreadable): leave nothing open.
-    await Promise.allSettled([orm.close(true), store.close(), ledger.close()]);
+    await Promise.allSettled([orm.close(true), store.close(), ledger.close(), live.close()]);
     throw err;
   });
   metrics.bindCapture(captureClock);
@@ -177,9 +183,19 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         warmer: requestWarmer,
         logger,
         maxBodyBytes: config.limits.maxBodyBytes,
+        trustedDocumentsOnly: config.http.trustedDocumentsOnly,
         observe: createRequestObserver(metrics, logger, new Set(loadContractOperations().keys())),
         db,
       }), ui.playground),
+      '/graphql/stream': live.route({
+        schema,
+        orm,
+        tokens,
+        documents: createDocumentResolver({ registry: createDocumentRegistry(), only: config.http.trustedDocumentsOnly }),
+        maxBodyBytes: config.limits.maxBodyBytes,
+        maxStreams: config.live.maxStreams,
+        metrics: { onStreams: (n) => metrics.liveStreams.inc(n), onRefused: (reason) => metrics.liveRefused.inc({ reason }), onEventSent: () => metrics.liveEvents.inc() },
+      }),
       ...ui.routes,
       '/health': healthRoute,
       '/ready': readyRoute(orm, () => ({ backend: store.backend, state: store.state() }), () => ({ ...captureClock.report(), reader: capture?.leading() ?? false })),
@@ -218,12 +234,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await scheduler.stop();
       await capture?.close();
       rewarmer.close();
+      await live.endStreams(); // or the server would wait for them
       if (server.listening) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections(); // keep-alive sockets with no request in flight
         await closed;
       }
       await apollo.stop();
+      await live.close(); // after the last request's invalidation was published
       await orm.close(true);
       await store.close();
       await ledger.close();

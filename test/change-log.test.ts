@@ -140,7 +140,7 @@ describe('the SQLite change log', () => {
     await migrate(orm);
     await orm.em.getConnection().execute('alter table ward add column note text');
     await orm.close(true);
-    await expect(startTestGateway(testConfig(db, { changeCapture: { mode: 'auto', boundMs: 1000, pollMs: 100, retentionMs: 3_600_000 } }))).rejects.toThrow(
+    await expect(startTestGateway(testConfig(db, { changeCapture: { mode: 'auto', boundMs: 1000, failClosedMs: 3000, pollMs: 100, retentionMs: 3_600_000 } }))).rejects.toThrow(
       /Change capture declarations are out of date:[\s\S]*ward\.note is not in CAPTURED_TABLES/,
     );
   });
@@ -149,7 +149,7 @@ describe('the SQLite change log', () => {
 describe('while the change capture does not read (fail-closed)', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway(testConfig(sqliteDatabase(), { changeCapture: { mode: 'auto', boundMs: 1000, pollMs: 100, retentionMs: 3_600_000 } }));
+    t = await startTestGateway(testConfig(sqliteDatabase(), { changeCapture: { mode: 'auto', boundMs: 1000, failClosedMs: 3000, pollMs: 100, retentionMs: 3_600_000 } }));
     await seedDatabase(t.gateway.orm, { hospitals: 1, wards: 2, patients: 30, events: 2, seed: 3, now: new Date() });
   });
   afterAll(() => t.close());
@@ -169,17 +169,22 @@ describe('while the change capture does not read (fail-closed)', () => {
     expect(rows).toEqual([{ origin: expect.stringMatching(/^wardcache-[0-9a-f]{32}$/) }]);
   });
 
-  it('cached answers are not served once the bound has passed; /ready says so; reads answer from the database', async () => {
+  it('past the bound the cache is still served but reported lagging; past the fail-closed limit it is not served, and reads answer from the database', async () => {
     const viewer = await t.token('viewer');
     const read = () => t.gql<{ patient: { name: string } }>(op('Patient'), { id: '1' }, viewer);
+    const ready = async () => ((await (await fetch(`${t.url}/ready`)).json()) as { status: string; capture: { state: string } });
     await sleep(300); // the seed's "everything changed" row applied
     await read();
     expect((await read()).body.extensions?.cache).toMatchObject({ hit: true });
 
     await t.gateway.capture?.close(); // the reader stops
     await sleep(1200);
-    const ready = (await (await fetch(`${t.url}/ready`)).json()) as { status: string; capture: { state: string } };
-    expect(ready).toMatchObject({ status: 'ready', capture: { state: 'lagging' } });
+    expect(await ready()).toMatchObject({ status: 'ready', capture: { state: 'lagging' } });
+    expect((await read()).body.extensions?.cache).toMatchObject({ hit: true }); // within CHANGE_CAPTURE_FAIL_CLOSED_MS (3 s)
+    expect(await (await fetch(`${t.url}/metrics`)).text()).toMatch(/wardcache_change_capture_state\{state="lagging"\} 1/);
+
+    await sleep(2000);
+    expect(await ready()).toMatchObject({ status: 'ready', capture: { state: 'down' } });
     const writer = new Database((t.gateway.config.database as { kind: 'sqlite'; path: string }).path);
     writer.prepare("update patient set name = 'Written While Unread' where id = 1").run();
     writer.close();
@@ -189,16 +194,17 @@ describe('while the change capture does not read (fail-closed)', () => {
     }
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(metrics).toMatch(/wardcache_cache_events_total\{event="capture_bypass"\} [1-9]/);
-    expect(metrics).toMatch(/wardcache_change_capture_state\{state="lagging"\} 1/);
+    expect(metrics).toMatch(/wardcache_change_capture_state\{state="down"\} 1/);
   });
 });
 
 describe('change capture configuration', () => {
   it('defaults to auto with a 1 s bound; refuses unknown modes and a poll too slow for the bound, naming each variable', () => {
-    expect(loadConfig({}).changeCapture).toEqual({ mode: 'auto', boundMs: 1000, pollMs: 100, retentionMs: 24 * 3600_000 });
-    expect(loadConfig({ CHANGE_CAPTURE: 'off', CHANGE_CAPTURE_BOUND_MS: '5000', CHANGE_CAPTURE_POLL_MS: '1000', CHANGE_CAPTURE_RETENTION_HOURS: '2' }).changeCapture).toEqual({
+    expect(loadConfig({}).changeCapture).toEqual({ mode: 'auto', boundMs: 1000, failClosedMs: 3000, pollMs: 100, retentionMs: 24 * 3600_000 });
+    expect(loadConfig({ CHANGE_CAPTURE: 'off', CHANGE_CAPTURE_BOUND_MS: '5000', CHANGE_CAPTURE_FAIL_CLOSED_MS: '9000', CHANGE_CAPTURE_POLL_MS: '1000', CHANGE_CAPTURE_RETENTION_HOURS: '2' }).changeCapture).toEqual({
       mode: 'off',
       boundMs: 5000,
+      failClosedMs: 9000,
       pollMs: 1000,
       retentionMs: 2 * 3600_000,
     });
@@ -214,12 +220,13 @@ describe('change capture configuration', () => {
     expect(problems({ CHANGE_CAPTURE: 'logical' })).toContain('CHANGE_CAPTURE');
     expect(problems({ CHANGE_CAPTURE_BOUND_MS: '50' })).toContain('CHANGE_CAPTURE_BOUND_MS');
     expect(problems({ CHANGE_CAPTURE_RETENTION_HOURS: '0' })).toContain('CHANGE_CAPTURE_RETENTION_HOURS');
+    expect(problems({ CHANGE_CAPTURE_FAIL_CLOSED_MS: '800' })).toContain('CHANGE_CAPTURE_FAIL_CLOSED_MS: 800 must be at least CHANGE_CAPTURE_BOUND_MS (1000)');
     expect(problems({ CHANGE_CAPTURE_POLL_MS: '500' })).toContain('CHANGE_CAPTURE_POLL_MS: 500 must be at most a quarter of CHANGE_CAPTURE_BOUND_MS (1000)');
   });
 });
 
 describeWith('Redis')('a shared cache that cannot be caught up is purged on start', () => {
-  const capture = { mode: 'auto' as const, boundMs: 1000, pollMs: 100, retentionMs: 3_600_000 };
+  const capture = { mode: 'auto' as const, boundMs: 1000, failClosedMs: 3000, pollMs: 100, retentionMs: 3_600_000 };
 
   it.each([
     ['it has no position (its first start with change capture)', async (redis: Redis, prefix: string) => {
@@ -263,7 +270,7 @@ describe('the self-check and external writes', () => {
     const db = sqliteDatabase();
     const base = testConfig(db);
     const t = await startTestGateway(
-      testConfig(db, { cache: { ...base.cache, verifyRate: 1 }, changeCapture: { mode: 'auto', boundMs: 1000, pollMs: 250, retentionMs: 3_600_000 } }),
+      testConfig(db, { cache: { ...base.cache, verifyRate: 1 }, changeCapture: { mode: 'auto', boundMs: 1000, failClosedMs: 3000, pollMs: 250, retentionMs: 3_600_000 } }),
     );
     try {
       await seedDatabase(t.gateway.orm, { hospitals: 1, wards: 2, patients: 20, events: 1, seed: 6, now: new Date() });

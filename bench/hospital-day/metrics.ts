@@ -51,6 +51,10 @@ export interface GatewayCounters {
   redisSlowReads: number;
   redisErrors: number;
   verifyMismatches: number;
+  /** Requests that skipped the cache because the change capture was behind its bound. */
+  captureBypasses: number;
+  captureLagSum: number;
+  captureLagCount: number;
 }
 
 const EVENTS = 'wardcache_cache_events_total';
@@ -69,6 +73,9 @@ export function countersOf(s: Samples): GatewayCounters {
     redisSlowReads: sum(s, 'wardcache_redis_slow_reads_total'),
     redisErrors: sum(s, 'wardcache_redis_errors_total'),
     verifyMismatches: sum(s, 'wardcache_cache_verify_mismatches_total'),
+    captureBypasses: sum(s, EVENTS, { event: 'capture_bypass' }),
+    captureLagSum: sum(s, 'wardcache_change_capture_lag_seconds_sum'),
+    captureLagCount: sum(s, 'wardcache_change_capture_lag_seconds_count'),
   };
 }
 

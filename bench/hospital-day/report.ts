@@ -94,6 +94,7 @@ function summaryRows(runs: RunResult[]): string[][] {
   gw('SQL statements/s of executed requests (gateways) ¹', (c, r) => rate(r, c.sqlStatements));
   gw('SQL statements per request of the statement histogram (sum / count) ¹', (c) => (c.sqlRequests > 0 ? (c.sqlStatements / c.sqlRequests).toFixed(2) : '–'));
   gw('cache misses/s · stores/s · invalidations/s ¹', (c, r) => `${rate(r, c.misses)} · ${rate(r, c.stores)} · ${rate(r, c.invalidations)}`);
+  gw('change capture: requests past its bound (cache bypassed) · mean lag of applied changes ¹', (c) => `${int(c.captureBypasses)} · ${c.captureLagCount ? `${Math.round((1000 * c.captureLagSum) / c.captureLagCount)} ms of ${int(c.captureLagCount)}` : '–'}`);
   gw('**stores refused** (stale_skip) · share of computed answers ¹', (c) => `**${int(c.staleSkips)}** · ${pct(c.staleSkips, c.stores + c.staleSkips)}`);
   add('**warm failures**: "warm failed" log lines ¹', (r) => `**${int(r.logs.warmFailed)}**`);
   gw('warm runs failed / ok (metric) ¹', (c) => `${int(c.warmFailed)} / ${int(c.warmOk)}`);

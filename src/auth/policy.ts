@@ -7,7 +7,7 @@ import { hasRole, type Role } from './roles';
  * The role each root field needs: the contract's auth rules in one table. A root field that is
  * missing here makes the schema fail to build, so nothing is ever served unguarded.
  */
-export const ROOT_FIELD_ROLES: Record<'Query' | 'Mutation', Record<string, Role>> = {
+export const ROOT_FIELD_ROLES: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Role>> = {
   Query: {
     dashboardStats: 'viewer',
     recentPatients: 'viewer',
@@ -26,6 +26,9 @@ export const ROOT_FIELD_ROLES: Record<'Query' | 'Mutation', Record<string, Role>
     recordEvent: 'clinician',
     warmCache: 'admin',
     invalidateCache: 'admin',
+  },
+  Subscription: {
+    dashboardChanges: 'viewer',
   },
 };
 
@@ -52,6 +55,17 @@ export function applyPolicy<T extends object>(resolvers: T): T {
         return inner(parent, args, ctx, info);
       }) satisfies GraphQLFieldResolver<unknown, GraphQLContext>;
     }
+  }
+  // A subscription field is checked when it subscribes (src/live: once per stream).
+  for (const [field, resolver] of Object.entries(map.Subscription ?? {})) {
+    const role = ROOT_FIELD_ROLES.Subscription[field];
+    if (!role) throw new Error(`No role declared for Subscription.${field} in src/auth/policy.ts`);
+    const target = resolver as { subscribe: GraphQLFieldResolver<unknown, GraphQLContext> };
+    const inner = target.subscribe;
+    target.subscribe = (parent, args, ctx, info) => {
+      authorize(ctx, role, field);
+      return inner(parent, args, ctx, info);
+    };
   }
   return resolvers;
 }

@@ -49,6 +49,9 @@ export interface CacheOptions {
   settled?: (at: number) => Promise<boolean>;
 }
 
+/** What an invalidation removed: the answers carrying these tags, of this type, or the whole hospital. */
+export type Invalidated = { kind: 'tags'; tags: readonly string[] } | { kind: 'type'; typename: string } | { kind: 'purge' };
+
 /** A hit (answered by the caller), or the ticket the execution that follows runs with. */
 export type LookupResult = { hit: StoredResponse; fence: Fence; verify: boolean } | { hit: null; ticket: CacheTicket | null };
 
@@ -95,7 +98,7 @@ export function createCache(options: CacheOptions) {
 
   const counters = createCounters();
   const perScope = new Map<number, CacheCounters>();
-  const listeners: Array<(scope: number) => void> = [];
+  const listeners: Array<(scope: number, what: Invalidated) => void> = [];
   const countersFor = (scope: number): CacheCounters => {
     let c = perScope.get(scope);
     if (!c) perScope.set(scope, (c = createCounters()));
@@ -164,20 +167,20 @@ export function createCache(options: CacheOptions) {
     },
   };
 
-  async function counted(scope: number, removed: Promise<number>): Promise<number> {
+  async function counted(scope: number, removed: Promise<number>, what: Invalidated): Promise<number> {
     const n = await removed;
     count(scope, 'invalidations');
     count(scope, 'invalidatedResponses', n);
-    for (const listener of listeners) listener(scope);
+    for (const listener of listeners) listener(scope, what);
     return n;
   }
 
   const invalidation = {
     beginWrite: (scope: number) => store.beginWrite(scope),
     releaseWrite: (intent: WriteIntent) => store.releaseWrite(intent),
-    invalidate: (scope: number, tags: readonly string[], intent?: WriteIntent) => counted(scope, store.invalidate(scope, tags, intent)),
-    invalidateType: (scope: number, typename: string) => counted(scope, store.invalidateType(scope, typename)),
-    purge: (scope: number, intent?: WriteIntent) => counted(scope, store.purge(scope, intent)),
+    invalidate: (scope: number, tags: readonly string[], intent?: WriteIntent) => counted(scope, store.invalidate(scope, tags, intent), { kind: 'tags', tags }),
+    invalidateType: (scope: number, typename: string) => counted(scope, store.invalidateType(scope, typename), { kind: 'type', typename }),
+    purge: (scope: number, intent?: WriteIntent) => counted(scope, store.purge(scope, intent), { kind: 'purge' }),
   };
 
   return {
@@ -191,8 +194,8 @@ export function createCache(options: CacheOptions) {
     keyFor,
     /** Identical misses in flight in this process (see inflight.ts); keyed by `ticket.flightId()`. */
     inflight,
-    /** Called after every delivered invalidation (the warmer re-warms from here). */
-    onInvalidated: (listener: (scope: number) => void) => void listeners.push(listener),
+    /** Called after every delivered invalidation, with what it removed (the warmer re-warms and live changes publish from here). */
+    onInvalidated: (listener: (scope: number, what: Invalidated) => void) => void listeners.push(listener),
 
     /** A hit's bytes (and whether to check it), or the ticket for the execution that follows. */
     lookup(caller: CacheCaller, op: OperationRequest): LookupResult | Promise<LookupResult> {

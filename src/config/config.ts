@@ -56,6 +56,12 @@ export interface GatewayConfig {
     /** Schema introspection (the playground needs it). */
     introspection: boolean;
   };
+  http: {
+    /** Only requests naming a trusted document (`documentId`) run; query text is refused. */
+    trustedDocumentsOnly: boolean;
+  };
+  /** Live changes (src/live): open `POST /graphql/stream` streams per process; past it, 503. */
+  live: { maxStreams: number };
   /**
    * The bound on concurrent database work (src/backpressure): GraphQL requests that execute (not
    * cache hits) and background work take a slot; past the queue they are refused with a 503.
@@ -73,8 +79,13 @@ export interface GatewayConfig {
    */
   changeCapture: {
     mode: 'auto' | 'off';
-    /** Cached answers are evicted within this of a commit; past it they are not served (ms). */
+    /** Cached answers are evicted within this of a commit (ms; p99 under a steady load). */
     boundMs: number;
+    /**
+     * Past this without a completed read of the change log (its reader died, or cannot reach the
+     * database or Redis), cached answers are not served (ms).
+     */
+    failClosedMs: number;
     /** How often the change log is read (ms). */
     pollMs: number;
     /** Applied changes are kept in the log this long (ms), then pruned. */
@@ -129,12 +140,15 @@ const EnvSchema = z.object({
   CHANGE_CAPTURE: z.enum(['auto', 'off']).default('auto'),
   CHANGE_CAPTURE_BOUND_MS: z.coerce.number().int().min(200).max(600_000).default(1000),
   CHANGE_CAPTURE_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
+  CHANGE_CAPTURE_FAIL_CLOSED_MS: z.coerce.number().int().min(200).max(3_600_000).default(3000),
   CHANGE_CAPTURE_RETENTION_HOURS: z.coerce.number().min(0.01).max(24 * 90).default(24),
   WARM_JOBS: bool.default('true'),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(100_000),
   GRAPHQL_INTROSPECTION: bool.optional(),
+  TRUSTED_DOCUMENTS_ONLY: bool.default('false'),
+  LIVE_MAX_STREAMS: z.coerce.number().int().min(1).max(100_000).default(1000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   DB_MAX_CONCURRENT: z.coerce.number().int().min(1).max(1000).default(POSTGRES_POOL_MAX),
   DB_QUEUE_MAX: z.coerce.number().int().min(0).max(100_000).default(200),
@@ -175,6 +189,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): GatewayConf
   if (e.CHANGE_CAPTURE_POLL_MS * 4 > e.CHANGE_CAPTURE_BOUND_MS) {
     problems.push(`CHANGE_CAPTURE_POLL_MS: ${e.CHANGE_CAPTURE_POLL_MS} must be at most a quarter of CHANGE_CAPTURE_BOUND_MS (${e.CHANGE_CAPTURE_BOUND_MS})`);
   }
+  if (e.CHANGE_CAPTURE_FAIL_CLOSED_MS < e.CHANGE_CAPTURE_BOUND_MS) {
+    problems.push(`CHANGE_CAPTURE_FAIL_CLOSED_MS: ${e.CHANGE_CAPTURE_FAIL_CLOSED_MS} must be at least CHANGE_CAPTURE_BOUND_MS (${e.CHANGE_CAPTURE_BOUND_MS})`);
+  }
   const ttlPerCoordinate = ttlCheck;
   if (problems.length > 0 || typeof ttlPerCoordinate === 'string') throw new ConfigError(problems);
   return {
@@ -203,6 +220,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): GatewayConf
     changeCapture: {
       mode: e.CHANGE_CAPTURE,
       boundMs: e.CHANGE_CAPTURE_BOUND_MS,
+      failClosedMs: e.CHANGE_CAPTURE_FAIL_CLOSED_MS,
       pollMs: e.CHANGE_CAPTURE_POLL_MS,
       retentionMs: Math.round(e.CHANGE_CAPTURE_RETENTION_HOURS * 3600_000),
     },
@@ -214,5 +232,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): GatewayConf
       maxBodyBytes: e.MAX_BODY_BYTES,
       introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     },
+    http: { trustedDocumentsOnly: e.TRUSTED_DOCUMENTS_ONLY },
+    live: { maxStreams: e.LIVE_MAX_STREAMS },
   };
 }

@@ -1,7 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 
+/** A request refused before anything ran: the status, and the `extensions.code` of its error. */
 export class HttpError extends Error {
-  constructor(public readonly status: number, message: string) {
+  constructor(
+    public readonly status: number,
+    message: string,
+    public readonly code = 'BAD_REQUEST',
+  ) {
     super(message);
   }
 }

@@ -1,19 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { TokenService } from '../auth/tokens';
 import { LimiterRefusal, type DatabaseGate } from '../backpressure';
-import { hitSuffix, WriteReport, type CacheTicket, type Fence, type OperationRequest, type ResponseCache, type SharedAnswer, type StoredResponse } from '../cache';
+import { WriteReport, type CacheTicket, type Fence, type OperationRequest, type ResponseCache, type SharedAnswer, type StoredResponse } from '../cache';
+import { createDocumentRegistry, type DocumentRegistry } from '../contract/documents';
 import type { Principal } from '../auth/tokens';
 import type { Orm } from '../db/orm';
 import type { Warmer } from '../jobs/warmer';
 import type { Logger } from '../observability/logger';
 import { SqlCounter } from '../db/sql-counter';
 import { createContext, type GraphQLContext } from '../graphql/context';
-import { ErrorCode } from '../errors/errors';
+import { overloaded, sendHit, sendJson, sendShared, sharedHit, writeApolloResponse } from './answers';
 import { HttpError, parseJsonBody, readBody } from './body';
-import { createOperationMemo, looksLikeMutation, operationOf } from './operation';
+import { createEtags, NO_STORE } from './conditional';
+import { createOperationKinds, createOperationMemo, looksLikeMutation, operationOf } from './operation';
+import { createDocumentResolver } from './trusted-documents';
 import type { RequestObserver } from '../observability/request-log';
+
+export { sendJson } from './answers';
 
 export interface GraphQLHandlerDeps {
   apollo: ApolloServer<GraphQLContext>;
@@ -27,12 +32,10 @@ export interface GraphQLHandlerDeps {
   observe: RequestObserver;
   /** The bound on concurrent database work: executions and background checks take a slot. */
   db: DatabaseGate;
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+  /** TRUSTED_DOCUMENTS_ONLY: only requests naming a trusted document's id run. */
+  trustedDocumentsOnly: boolean;
+  /** The trusted documents (default: the contract's operations, src/contract/documents.ts). */
+  documents?: DocumentRegistry;
 }
 
 function toHeaderMap(req: IncomingMessage): HeaderMap {
@@ -43,67 +46,22 @@ function toHeaderMap(req: IncomingMessage): HeaderMap {
   return map;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-
 /**
- * A hit: the stored `{"data":…}` bytes with the cache extension spliced in before the last
- * brace, written as one writev (headers, body, suffix) without copying the body. Headers go
- * as a flat array straight to writeHead: no header object to build and merge (the suffix is
- * ASCII, so its length in bytes is its length in characters).
- */
-function sendHit(res: ServerResponse, hit: StoredResponse, requestId: string, stale = false): void {
-  const suffix = hitSuffix(hit.storedAt, stale);
-  const length = hit.body.length - 1 + suffix.length;
-  res.writeHead(200, ['content-type', JSON_TYPE, 'content-length', String(length), 'x-request-id', requestId]);
-  res.cork();
-  res.write(hit.body.subarray(0, hit.body.length - 1));
-  res.end(suffix, 'latin1');
-}
-
-async function writeApolloResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<SharedAnswer | null> {
-  for (const [key, value] of response.headers) res.setHeader(key, value);
-  res.statusCode = response.status ?? 200;
-  if (response.body.kind === 'complete') {
-    res.end(response.body.string);
-    return { status: res.statusCode, headers: [...response.headers], body: response.body.string };
-  }
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
-  res.end();
-  return null;
-}
-
-/** A hit as an answer to share with identical requests waiting in this process. */
-function sharedHit(hit: StoredResponse): SharedAnswer {
-  const body = hit.body.subarray(0, hit.body.length - 1).toString('utf8') + hitSuffix(hit.storedAt, false);
-  return { status: 200, headers: [['content-type', JSON_TYPE]], body };
-}
-
-/**
- * Past the bound on database work (src/backpressure): refused at once, before anything ran, and
- * shared with identical requests waiting on this one. Retry-After in seconds.
- */
-function overloaded(): SharedAnswer {
-  const message = 'The gateway is at capacity: too many requests are waiting for the database. Nothing was run or changed; retry in a second.';
-  const body = JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.ServiceUnavailable, retryable: true } }] });
-  return { status: 503, headers: [['content-type', JSON_TYPE], ['retry-after', '1']], body };
-}
-
-function sendShared(res: ServerResponse, answer: SharedAnswer): void {
-  for (const [key, value] of answer.headers) res.setHeader(key, value);
-  res.statusCode = answer.status;
-  res.end(answer.body);
-}
-
-/**
- * POST and GET /graphql, top to bottom: body → token → cache lookup (a hit is answered here,
- * without parsing the document) → an identical miss already running? wait for its answer →
- * a database slot (or a 503 when the bound on database work is reached) → Apollo (parse,
- * validate, execute through envelop, which stores the miss) → response. The
- * request id goes back in `x-request-id`. A POST body seen before (same bytes and Content-Type)
- * is not parsed again for the lookup (createOperationMemo).
+ * POST and GET /graphql, top to bottom: body (a trusted document's id becomes its text) →
+ * token → cache lookup (a hit is answered here, without parsing the document) → an identical
+ * miss already running? wait for its answer → a database slot (or a 503 when the bound on
+ * database work is reached) → Apollo (parse, validate, execute through envelop, which stores
+ * the miss) → response (src/http/answers.ts: ETag, Cache-Control, 304). The request id goes
+ * back in `x-request-id`. A POST body seen before (same bytes and Content-Type) is not parsed
+ * again for the lookup (createOperationMemo).
  */
 export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
   const memo = createOperationMemo();
+  const kindOf = createOperationKinds();
+  const etags = createEtags();
+  const documents = createDocumentResolver({ registry: deps.documents ?? createDocumentRegistry(), only: deps.trustedDocumentsOnly });
+  /** A POST body as Apollo and the lookup read it: its documentId, if any, replaced by the text. */
+  const bodyOf = (req: IncomingMessage, raw: Buffer): unknown => documents.body(parseJsonBody(req, raw));
 
   /**
    * The cache checks a sampled hit: the same operation, as the same caller, recomputed in the
@@ -129,12 +87,15 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       .finally(() => cache.verifyFinished());
   }
 
-  return async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
+  return async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestSearch: string): Promise<void> {
     const started = performance.now();
     const requestId = String(req.headers['x-request-id'] ?? '') || randomUUID();
     const elapsed = () => performance.now() - started;
+    // Conditional requests are GETs' (see answers.ts).
+    const ifNoneMatch = req.method === 'GET' ? req.headers['if-none-match'] : undefined;
 
-    // 1. Body.
+    // 1. Body, or query string; a trusted document's id is resolved to its text here.
+    let search = requestSearch;
     let raw: Buffer | undefined;
     let body: unknown;
     let memoKey: string | null = null;
@@ -144,12 +105,14 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
         raw = await readBody(req, deps.maxBodyBytes);
         memoKey = deps.cache ? memo.keyOf(req.headers['content-type'], raw) : null;
         known = memoKey === null ? undefined : memo.get(memoKey);
-        if (!known) body = parseJsonBody(req, raw);
+        if (!known) body = bodyOf(req, raw);
+      } else if (req.method === 'GET') {
+        search = documents.search(requestSearch);
       }
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       res.setHeader('x-request-id', requestId);
-      sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: 'BAD_REQUEST' } }] });
+      sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] }, { 'cache-control': NO_STORE });
       deps.observe({ requestId, operation: null, hospitalId: null, cache: 'none', ageMs: null, status: err.status, outcome: 'refused', durationMs: elapsed(), sql: null });
       return;
     }
@@ -166,8 +129,8 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       const looked = deps.cache.lookup(auth.principal, op);
       const found = looked instanceof Promise ? await looked : looked;
       if (found.hit) {
-        sendHit(res, found.hit, requestId);
-        deps.observe({ requestId, operation: op.operationName ?? null, hospitalId: auth.principal.hospitalId, cache: 'hit', ageMs: Date.now() - found.hit.storedAt, status: 200, outcome: 'ok', durationMs: elapsed(), sql: 0 });
+        const status = sendHit(res, found.hit, requestId, etags.ofStored(found.hit.body), ifNoneMatch);
+        deps.observe({ requestId, operation: op.operationName ?? null, hospitalId: auth.principal.hospitalId, cache: 'hit', ageMs: Date.now() - found.hit.storedAt, status, outcome: 'ok', durationMs: elapsed(), sql: 0 });
         if (found.verify) verifyInBackground(deps.cache, auth.principal, op, found.hit, found.fence, requestId);
         return;
       }
@@ -187,14 +150,14 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     if (joined) {
       const shared = await joined;
       if (shared) {
-        sendShared(res, shared);
-        deps.observe({ ...record, cache: 'miss', ageMs: null, status: shared.status, outcome: shared.status >= 400 ? 'refused' : 'ok', durationMs: elapsed(), sql: 0 });
+        const status = sendShared(res, shared, ifNoneMatch);
+        deps.observe({ ...record, cache: 'miss', ageMs: null, status, outcome: shared.status >= 400 ? 'refused' : 'ok', durationMs: elapsed(), sql: 0 });
         return;
       }
     }
 
     // 5. Execute through Apollo.
-    if (known) body = parseJsonBody(req, raw as Buffer); // Apollo's own copy, never the shared one
+    if (known) body = bodyOf(req, raw as Buffer); // Apollo's own copy, never the shared one
     let ctx: GraphQLContext | undefined;
     const sql = new SqlCounter();
     const writes = new WriteReport(auth.ok ? auth.principal.hospitalId : null);
@@ -205,9 +168,10 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       // 5a. The same miss running in another process: wait for its stored answer (a hit).
       const computed = cache && deps.cache ? await deps.cache.leadOrWait(cache) : null;
       if (computed) {
-        sendHit(res, computed, requestId);
-        share?.(sharedHit(computed));
-        deps.observe({ ...record, cache: 'hit', ageMs: Date.now() - computed.storedAt, status: 200, outcome: 'ok', durationMs: elapsed(), sql: 0 });
+        const etag = etags.ofStored(computed.body);
+        const status = sendHit(res, computed, requestId, etag, ifNoneMatch);
+        share?.(sharedHit(computed, etag));
+        deps.observe({ ...record, cache: 'hit', ageMs: Date.now() - computed.storedAt, status, outcome: 'ok', durationMs: elapsed(), sql: 0 });
         return;
       }
       // 5b. A database slot (a request without a valid token reaches no resolver, so needs none):
@@ -217,7 +181,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
         const slot = await deps.db.enter(write ? 'write' : 'read');
         if (slot.refused) {
           const refusal = overloaded();
-          sendShared(res, refusal);
+          sendShared(res, refusal, undefined);
           share?.(refusal);
           deps.observe({ ...record, cache: cache ? 'miss' : 'none', ageMs: null, status: refusal.status, outcome: 'refused', durationMs: elapsed(), sql: null });
           return;
@@ -242,16 +206,20 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       // answer is at hand (never one a write invalidated: those are deleted).
       const staleCopy = cache?.stale();
       if (ctx?.signals.databaseUnavailable && staleCopy) {
-        sendHit(res, staleCopy, requestId, true);
-        deps.observe({ ...record, sql: sql.count, cache: 'stale', ageMs: Date.now() - staleCopy.storedAt, status: 200, outcome: 'ok', durationMs: elapsed() });
+        const status = sendHit(res, staleCopy, requestId, etags.ofStored(staleCopy.body), ifNoneMatch, true);
+        deps.observe({ ...record, sql: sql.count, cache: 'stale', ageMs: Date.now() - staleCopy.storedAt, status, outcome: 'ok', durationMs: elapsed() });
         return;
       }
       const status = response.status ?? 200;
       const outcome = status >= 400 ? 'refused' : ctx?.signals.errors ? 'error' : 'ok';
-      const answer = await writeApolloResponse(res, response);
+      // A successful query answer gets the ETag of its data (null: errors, so no-store).
+      const request = op ?? operationOf(req.method, body, search);
+      const query = ctx?.cache?.isCacheable() === true || (request !== null && kindOf(request) === 'query');
+      const etag = status === 200 && query && response.body.kind === 'complete' ? etags.ofAnswer(response.body.string) : null;
+      const answer = await writeApolloResponse(res, response, etag, ifNoneMatch);
       share?.(outcome === 'ok' ? answer : null);
       const ext = cache?.extension();
-      deps.observe({ ...record, sql: sql.count, cache: ext?.hit ? 'hit' : cache ? 'miss' : 'none', ageMs: ext?.hit ? ext.ageMs : null, status, outcome, durationMs: elapsed() });
+      deps.observe({ ...record, sql: sql.count, cache: ext?.hit ? 'hit' : cache ? 'miss' : 'none', ageMs: ext?.hit ? ext.ageMs : null, status: res.statusCode, outcome, durationMs: elapsed() });
     } finally {
       release?.(); // the database slot, however the execution ended
       share?.(null); // no-op once shared; releases the waiters if anything above failed

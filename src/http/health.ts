@@ -33,6 +33,7 @@ async function databaseUp(orm: Orm, timeoutMs: number): Promise<boolean> {
 export interface CaptureHealth {
   state: 'off' | 'up' | 'lagging' | 'down';
   boundMs: number;
+  failClosedMs: number;
   appliedAgeMs: number | null;
   error: string | null;
   /** This process reads the change log now. */

@@ -1,3 +1,4 @@
+import { getOperationAST, parse, type OperationTypeNode } from 'graphql';
 import type { OperationRequest } from '../cache';
 
 /**
@@ -72,5 +73,31 @@ export function createOperationMemo() {
       if (ops.size >= MEMO_ENTRIES) ops.clear();
       ops.set(key, deepFreeze(structuredClone(op)));
     },
+  };
+}
+
+/**
+ * The kind of operation a request selects (`query`, `mutation`, `subscription`; null when its
+ * text does not parse or select one), for the answer's Cache-Control. Asked only of answers
+ * Apollo computed (never on the hit path); memoised per text and name, bounded like the memo
+ * above.
+ */
+export function createOperationKinds() {
+  const kinds = new Map<string, OperationTypeNode | null>();
+  return function kindOf(op: OperationRequest): OperationTypeNode | null {
+    const id = `${op.operationName ?? ''}\n${op.query}`;
+    let kind = kinds.get(id);
+    if (kind === undefined) {
+      try {
+        kind = getOperationAST(parse(op.query), op.operationName)?.operation ?? null;
+      } catch {
+        kind = null;
+      }
+      if (op.query.length <= MEMO_MAX_BYTES) {
+        if (kinds.size >= MEMO_ENTRIES) kinds.clear();
+        kinds.set(id, kind);
+      }
+    }
+    return kind;
   };
 }

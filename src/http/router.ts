@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger';
-import { sendJson } from './graphql-handler';
+import { sendJson } from './answers';
 
 export type Route = (req: IncomingMessage, res: ServerResponse, search: string) => Promise<void> | void;
 

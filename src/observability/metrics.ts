@@ -140,6 +140,18 @@ export function createMetrics() {
       help: 'Sampled cache hits (CACHE_VERIFY_RATE) whose background recomputation differed under an unchanged fence; each was logged and evicted',
       registers,
     }),
+    liveStreams: new Gauge({
+      name: 'wardcache_live_streams',
+      help: 'Live change streams (POST /graphql/stream) open in this process (LIVE_MAX_STREAMS at most)',
+      registers,
+    }),
+    liveEvents: new Counter({ name: 'wardcache_live_events_sent_total', help: 'Live change events (next) written to the streams of this process', registers }),
+    liveRefused: new Counter({
+      name: 'wardcache_live_streams_refused_total',
+      help: 'Live streams refused: limit (LIVE_MAX_STREAMS reached, 503) or unauthenticated (401)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     warmRuns: new Counter({
       name: 'wardcache_warm_runs_total',
       help: 'Warms of a hot answer by target and outcome (ok, failed)',

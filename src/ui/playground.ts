@@ -87,11 +87,13 @@ export function playgroundPage(assets: Record<VendorName | 'client', VendorAsset
   return htmlPage(() => renderPlayground(assets, playgroundConfig()));
 }
 
-/** A browser opening /graphql: a GET that accepts HTML and carries no query. */
+/** A browser opening /graphql: a GET that accepts HTML and carries no query (no text, no documentId). */
 export function wantsPlayground(req: IncomingMessage, search: string): boolean {
   if (req.method !== 'GET') return false;
   const accept = String(req.headers.accept ?? '').toLowerCase();
-  return accept.includes('text/html') && !new URLSearchParams(search).has('query');
+  if (!accept.includes('text/html')) return false;
+  const params = new URLSearchParams(search);
+  return !params.has('query') && !params.has('documentId');
 }
 
 /** Wraps the /graphql route: browsers get the playground, every other request the handler. */

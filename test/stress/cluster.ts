@@ -58,7 +58,7 @@ const SECRET = 'stress-harness-secret-0123456789-abcdefghijklmnop';
 export function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(CACHE_|WARM_|GRAPHQL_|DB_|MAX_BODY|TRUSTED_|REDIS_URL$|DATABASE_URL$|JWT_SECRET$|DEMO_DATA$|LOG_LEVEL$|PORT$|HOST$|NODE_ENV$)/.test(k)) continue;
+    if (/^(CACHE_|CHANGE_|LIVE_|WARM_|GRAPHQL_|DB_|MAX_BODY|TRUSTED_|REDIS_URL$|DATABASE_URL$|JWT_SECRET$|DEMO_DATA$|LOG_LEVEL$|PORT$|HOST$|NODE_ENV$)/.test(k)) continue;
     env[k] = v;
   }
   return env;

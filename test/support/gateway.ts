@@ -27,9 +27,11 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<GatewayC
     // The ORM path alone: suites that count hits and misses after a write would otherwise see
     // the capture's second (redundant) eviction of the same write land between two reads.
     // test/change-capture*.test.ts and every suite that starts `src/main.ts` run it, as shipped.
-    changeCapture: { mode: 'off', boundMs: 1000, pollMs: 100, retentionMs: 86_400_000 },
+    changeCapture: { mode: 'off', boundMs: 1000, failClosedMs: 3000, pollMs: 100, retentionMs: 86_400_000 },
     jobs: { enabled: false, dashboardCron: '0 */5 * * * *', wardCron: '30 2-59/5 * * * *' },
     limits: { maxDepth: 10, maxAliases: 15, maxCost: 100_000, maxBodyBytes: 1024 * 1024, introspection: true },
+    http: { trustedDocumentsOnly: false },
+    live: { maxStreams: 1000 },
     // The production defaults (DB_MAX_CONCURRENT = the pool size, DB_QUEUE_MAX, DB_QUEUE_WAIT_MS).
     backpressure: { maxConcurrent: 10, maxQueue: 200, maxWaitMs: 2000 },
     ...overrides,

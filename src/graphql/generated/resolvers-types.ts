@@ -84,6 +84,23 @@ export type ClinicalEvent = {
   patient: Patient;
 };
 
+/**
+ * A committed change that altered cached answers of the caller's hospital (see README, "Live
+ * changes"). A client refetches the operations it shows that are named here.
+ */
+export type DashboardChange = {
+  __typename?: 'DashboardChange';
+  /** When the change was committed (as seen by the gateway that evicted its answers, within the capture bound). */
+  at: Scalars['DateTime']['output'];
+  /** The operations of the contract whose answers changed: Dashboard, WardMapping, WardFilters, Patient. */
+  operations: Array<Scalars['String']['output']>;
+  /**
+   * The patients whose Patient answer changed. Empty while operations contains Patient means any
+   * patient's (a purge, a ward or tag renamed, a patient registered): refetch every Patient shown.
+   */
+  patientIds: Array<Scalars['ID']['output']>;
+};
+
 export type DashboardStats = {
   __typename?: 'DashboardStats';
   inpatients: Scalars['Int']['output'];
@@ -223,6 +240,16 @@ export type RecordEventInput = {
 export type RegisterPatientInput = {
   name: Scalars['String']['input'];
   status: PatientStatus;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * One event per committed change that alters a cached answer of the caller's hospital, whoever
+   * wrote it. Served over Server-Sent Events at POST /graphql/stream (graphql-sse, distinct
+   * connections mode), not at /graphql.
+   */
+  dashboardChanges: DashboardChange;
 };
 
 export type Tag = {
@@ -404,6 +431,7 @@ export type ResolversTypes = ResolversObject<{
   CacheEntityInput: CacheEntityInput;
   CacheStats: ResolverTypeWrapper<CacheStats>;
   ClinicalEvent: ResolverTypeWrapper<ClinicalEventRow>;
+  DashboardChange: ResolverTypeWrapper<DashboardChange>;
   DashboardStats: ResolverTypeWrapper<DashboardStats>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -417,6 +445,7 @@ export type ResolversTypes = ResolversObject<{
   RecordEventInput: RecordEventInput;
   RegisterPatientInput: RegisterPatientInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<{}>;
   Tag: ResolverTypeWrapper<TagRow>;
   Ward: ResolverTypeWrapper<WardRow>;
   WardFilters: ResolverTypeWrapper<Omit<WardFilters, 'tags' | 'wards'> & { tags: Array<ResolversTypes['Tag']>, wards: Array<ResolversTypes['Ward']> }>;
@@ -437,6 +466,7 @@ export type ResolversParentTypes = ResolversObject<{
   CacheEntityInput: CacheEntityInput;
   CacheStats: CacheStats;
   ClinicalEvent: ClinicalEventRow;
+  DashboardChange: DashboardChange;
   DashboardStats: DashboardStats;
   DateTime: Scalars['DateTime']['output'];
   Float: Scalars['Float']['output'];
@@ -449,6 +479,7 @@ export type ResolversParentTypes = ResolversObject<{
   RecordEventInput: RecordEventInput;
   RegisterPatientInput: RegisterPatientInput;
   String: Scalars['String']['output'];
+  Subscription: {};
   Tag: TagRow;
   Ward: WardRow;
   WardFilters: Omit<WardFilters, 'tags' | 'wards'> & { tags: Array<ResolversParentTypes['Tag']>, wards: Array<ResolversParentTypes['Ward']> };
@@ -488,6 +519,13 @@ export type ClinicalEventResolvers<ContextType = GraphQLContext, ParentType exte
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   patient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type DashboardChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DashboardChange'] = ResolversParentTypes['DashboardChange']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  operations?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  patientIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -537,6 +575,10 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   recentPatients?: Resolver<Array<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryRecentPatientsArgs, 'limit'>>;
   wardFilters?: Resolver<ResolversTypes['WardFilters'], ParentType, ContextType>;
   wardMapping?: Resolver<ResolversTypes['WardMapping'], ParentType, ContextType, Partial<QueryWardMappingArgs>>;
+}>;
+
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  dashboardChanges?: SubscriptionResolver<ResolversTypes['DashboardChange'], "dashboardChanges", ParentType, ContextType>;
 }>;
 
 export type TagResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Tag'] = ResolversParentTypes['Tag']> = ResolversObject<{
@@ -610,12 +652,14 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Admission?: AdmissionResolvers<ContextType>;
   CacheStats?: CacheStatsResolvers<ContextType>;
   ClinicalEvent?: ClinicalEventResolvers<ContextType>;
+  DashboardChange?: DashboardChangeResolvers<ContextType>;
   DashboardStats?: DashboardStatsResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   InvalidateResult?: InvalidateResultResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Patient?: PatientResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   Ward?: WardResolvers<ContextType>;
   WardFilters?: WardFiltersResolvers<ContextType>;
