@@ -28,5 +28,6 @@ export { ANSWER_TYPES, ENTITY_TYPES, InvalidationPlanError, planInvalidation, ty
 export { purgeSharedCache } from './invalidation/purge';
 export { WriteReport } from './invalidation/write-report';
 export { emptyPending, feedChange, feedCollection, type Pending } from './invalidation/feed';
+export { ENTITY_FACETS, FEEDS, ROOT_TAGS, rootTag } from './invalidation/dependencies';
 export { createMemoryStore } from './stores/memory-store';
 export { createRedisStore } from './stores/redis-store';

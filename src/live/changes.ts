@@ -1,8 +1,7 @@
-import type { ResponseCache } from '../cache';
 import { getOperationAST, isObjectType, parse, TypeInfo, visit, visitWithTypeInfo, type GraphQLSchema } from 'graphql';
 // The cache's own declarations (which facet a field is, what each change evicts): the events
 // are derived from the very tags the cache evicts, so they are read where they are declared.
-import { ENTITY_FACETS, FEEDS, ROOT_TAGS, rootTag } from '../cache/invalidation/dependencies';
+import { ENTITY_FACETS, FEEDS, ROOT_TAGS, rootTag, type ResponseCache } from '../cache';
 
 /**
  * What an invalidation means for the contract's operations: which of their answers changed.
