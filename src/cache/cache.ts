@@ -50,7 +50,10 @@ export interface CacheOptions {
 }
 
 /** What an invalidation removed: the answers carrying these tags, of this type, or the whole hospital. */
-export type Invalidated = { kind: 'tags'; tags: readonly string[] } | { kind: 'type'; typename: string } | { kind: 'purge' };
+export type Invalidated = ({ kind: 'tags'; tags: readonly string[] } | { kind: 'type'; typename: string } | { kind: 'purge' }) & {
+  /** When the change was committed (epoch ms), if the caller knows it (the change capture does); else now. */
+  committedAt?: number;
+};
 
 /** A hit (answered by the caller), or the ticket the execution that follows runs with. */
 export type LookupResult = { hit: StoredResponse; fence: Fence; verify: boolean } | { hit: null; ticket: CacheTicket | null };
@@ -178,9 +181,10 @@ export function createCache(options: CacheOptions) {
   const invalidation = {
     beginWrite: (scope: number) => store.beginWrite(scope),
     releaseWrite: (intent: WriteIntent) => store.releaseWrite(intent),
-    invalidate: (scope: number, tags: readonly string[], intent?: WriteIntent) => counted(scope, store.invalidate(scope, tags, intent), { kind: 'tags', tags }),
+    invalidate: (scope: number, tags: readonly string[], intent?: WriteIntent, committedAt?: number) =>
+      counted(scope, store.invalidate(scope, tags, intent), { kind: 'tags', tags, committedAt }),
     invalidateType: (scope: number, typename: string) => counted(scope, store.invalidateType(scope, typename), { kind: 'type', typename }),
-    purge: (scope: number, intent?: WriteIntent) => counted(scope, store.purge(scope, intent), { kind: 'purge' }),
+    purge: (scope: number, intent?: WriteIntent, committedAt?: number) => counted(scope, store.purge(scope, intent), { kind: 'purge', committedAt }),
   };
 
   return {

@@ -7,8 +7,9 @@ import type { CaptureClock } from './clock';
 
 /** Where captured changes go: the response cache's invalidation (counted, re-warmed). */
 export interface CaptureTarget {
-  invalidate(scope: number, tags: readonly string[]): Promise<number>;
-  purge(scope: number): Promise<number>;
+  /** `committedAt`: the earliest write time of the changes (epoch ms, database clock), for live changes' `at`. */
+  invalidate(scope: number, tags: readonly string[], intent: undefined, committedAt: number): Promise<number>;
+  purge(scope: number, intent: undefined, committedAt: number): Promise<number>;
 }
 
 export interface CaptureSettings {
@@ -59,17 +60,21 @@ export function createChangeCapture(deps: CaptureDeps) {
   let timer: NodeJS.Timeout | undefined;
   let failing = false;
 
-  async function evictEverything(): Promise<void> {
+  async function evictEverything(at = Date.now()): Promise<void> {
     const hospitals = await log.hospitals();
-    await Promise.all(hospitals.map((h) => target.purge(h)));
+    await Promise.all(hospitals.map((h) => target.purge(h, undefined, at)));
   }
 
   async function apply(rows: readonly ChangeRow[]): Promise<void> {
     const { pending, everything } = feedRows(rows, deps.properties, deps.origin);
+    // The earliest change of each hospital: live changes report it as the commit time.
+    const firstAt = new Map<number | null, number>();
+    for (const r of rows) firstAt.set(r.hospitalId, Math.min(r.at, firstAt.get(r.hospitalId) ?? Infinity));
+    const at = (scope: number) => firstAt.get(scope) ?? Date.now();
     await Promise.all([
-      ...(everything ? [evictEverything()] : []),
-      ...[...pending.purge].map((scope) => target.purge(scope)),
-      ...[...pending.tags].filter(([scope]) => !pending.purge.has(scope)).map(([scope, tags]) => target.invalidate(scope, [...tags])),
+      ...(everything ? [evictEverything(firstAt.get(null))] : []),
+      ...[...pending.purge].map((scope) => target.purge(scope, undefined, at(scope))),
+      ...[...pending.tags].filter(([scope]) => !pending.purge.has(scope)).map(([scope, tags]) => target.invalidate(scope, [...tags], undefined, at(scope))),
     ]);
     const now = Date.now();
     for (const r of rows) if (r.origin !== deps.origin) deps.onLag?.(Math.max(0, now - r.at) / 1000);

@@ -83,7 +83,7 @@ export async function createLiveChanges(options: LiveChangesOptions) {
     invalidated(hospitalId: number, what: Invalidated): void {
       try {
         const summary = interpret(what);
-        if (summary) bus.publish({ hospitalId, at: Date.now(), ...summary } satisfies LiveChange);
+        if (summary) bus.publish({ hospitalId, at: what.committedAt ?? Date.now(), ...summary } satisfies LiveChange);
       } catch (err) {
         logger.error({ err, hospitalId }, 'live changes: could not publish an invalidation');
       }
