@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { op } from './support/cache-fixture';
 import { externalWriter, type ExternalWriter } from './support/external-writer';
+import { OwnPostgres } from './support/own-postgres';
 import { freePort, spawnProcess, waitForUrl, type ManagedProcess } from './support/processes';
 import { describeWith, freshPostgresDatabase, REDIS_TEST_URL } from './support/services';
 
@@ -66,6 +67,7 @@ function scenario(kind: 'sqlite' | 'postgresql') {
   let writer: ExternalWriter;
   let token = '';
   const prefix = `wardcache-capture-${kind}-${process.pid}-${Date.now()}:`;
+  let ownPg: OwnPostgres | undefined;
 
   async function start(name: string, demoData: boolean, extraEnv: NodeJS.ProcessEnv = {}): Promise<Gateway> {
     const port = await freePort();
@@ -139,7 +141,16 @@ function scenario(kind: 'sqlite' | 'postgresql') {
   let T = '';
 
   beforeAll(async () => {
-    databaseUrl = kind === 'postgresql' ? await freshPostgresDatabase('wardcache_capture') : `file:${join(mkdtempSync(join(tmpdir(), 'wardcache-capture-')), 'capture.sqlite')}`;
+    if (kind === 'postgresql') {
+      // A cluster of the test's own, straight from initdb: change capture needs no server
+      // setting (wal_level stays `replica`); on the machine's shared server where it cannot start one.
+      if (OwnPostgres.available()) {
+        ownPg = new OwnPostgres(await freePort());
+        ownPg.init();
+        ownPg.start();
+        databaseUrl = ownPg.url;
+      } else databaseUrl = await freshPostgresDatabase('wardcache_capture');
+    } else databaseUrl = `file:${join(mkdtempSync(join(tmpdir(), 'wardcache-capture-')), 'capture.sqlite')}`;
     token = await viewerToken();
     await start('A', true); // migrates and fills the demo data
     await start('B', false);
@@ -155,6 +166,7 @@ function scenario(kind: 'sqlite' | 'postgresql') {
   afterAll(async () => {
     await writer?.close();
     await Promise.all(gateways.map((g) => g.process.stop(5000)));
+    ownPg?.stop();
   }, 30_000);
 
   const counts = async () => {
@@ -165,6 +177,7 @@ function scenario(kind: 'sqlite' | 'postgresql') {
   };
 
   it('an admission (insert + status update in one transaction) shows in Dashboard, WardMapping (whole, searched) and Patient', async () => {
+    if (ownPg) expect(await writer.rows('show wal_level')).toEqual([{ wal_level: 'replica' }]); // no logical decoding involved
     await warm([['Dashboard'], ['WardMapping'], ['WardMapping', { filter: { search: pName } }], ['WardMapping', { filter: { wardIds: [W1] } }], ['WardMapping', { filter: { tagIds: [T] } }], ['WardFilters'], ['Patient', { id: P }]]);
     const at = await commit([
       ['insert into admission (hospital_id, patient_id, ward_id, bed, admitted_at, discharged_at) values (1, ?, ?, ?, ?, null)', [Number(P), Number(W1), 'Bed EXT1', writer.time(new Date())]],
@@ -325,6 +338,6 @@ function scenario(kind: 'sqlite' | 'postgresql') {
 
 describe('external writes on an SQLite file, two gateway processes with their own caches', () => scenario('sqlite'));
 
-describeWith('PostgreSQL')('external writes on PostgreSQL', () => {
+describeWith('PostgreSQL')('external writes on PostgreSQL (a cluster the test starts, initdb defaults)', () => {
   describeWith('Redis')('two gateway processes sharing one Redis', () => scenario('postgresql'));
 });
