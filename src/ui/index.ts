@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Route } from '../http/router';
 import { consolePage } from './console';
+import { DASHBOARD_PATH, dashboardRoutes } from './dashboard';
 import { playgroundPage } from './playground';
 import { CONTENT_TYPES, staticFile } from './static-file';
 import { vendorAssets } from './vendor';
@@ -12,6 +13,7 @@ const PUBLIC_DIR = join(__dirname, 'public');
 
 export const PLAYGROUND_PATH = '/playground';
 export const CONSOLE_PATH = '/admin';
+export { DASHBOARD_PATH };
 
 export interface UiRoutes {
   /** Exact paths for the gateway's route table: pages and their assets. */
@@ -21,8 +23,8 @@ export interface UiRoutes {
 }
 
 /**
- * The gateway's two pages: the GraphiQL playground (/graphql in a browser, or /playground) and
- * the cache console (/admin). Everything they load comes from these routes.
+ * The gateway's pages: the GraphiQL playground (/graphql in a browser, or /playground), the cache
+ * console (/admin) and the ward dashboard (/dashboard). Everything they load comes from these routes.
  */
 export function createUiRoutes(): UiRoutes {
   const own = (path: string, file: string, contentType: string) => ({
@@ -42,5 +44,7 @@ export function createUiRoutes(): UiRoutes {
     [CONSOLE_PATH]: consolePage({ script: consoleScript.path, style: consoleStyle.path }),
   };
   for (const asset of [...Object.values(playgroundAssets), consoleScript, consoleStyle]) routes[asset.path] = asset.route;
+  // The ward dashboard (/dashboard) and its assets.
+  Object.assign(routes, dashboardRoutes(DASHBOARD_PATH));
   return { routes, playground };
 }
