@@ -11,6 +11,8 @@ import { serveIpc } from './lib/proc';
 
 export interface LoadSpec {
   url: string;
+  /** POST unless told (the HTTP-caching cases send GETs: a 304 answers GETs only). */
+  method?: 'GET' | 'POST';
   body: string;
   headers: Record<string, string>;
   connections: number;
@@ -18,12 +20,15 @@ export interface LoadSpec {
 }
 
 export interface LoadResult {
+  /** Answers per second with a 2xx or a 304 (the revalidation case's expected answer). */
   rps: number;
   p50: number;
   p99: number;
   responses: number;
   non2xx: number;
   errors: number;
+  /** Bytes read per response, headers included (autocannon's throughput ÷ responses). */
+  bytesPerResponse: number;
 }
 
 interface Sum {
@@ -33,12 +38,13 @@ interface Sum {
   responses: number;
   non2xx: number;
   errors: number;
+  bytes: number;
 }
 
 function cannon(spec: LoadSpec, hist: Histogram | null): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url: spec.url, method: 'POST', body: spec.body, headers: spec.headers, connections: spec.connections, duration: spec.durationS, pipelining: 1 },
+      { url: spec.url, method: spec.method ?? 'POST', body: spec.method === 'GET' ? undefined : spec.body, headers: spec.headers, connections: spec.connections, duration: spec.durationS, pipelining: 1 },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
     if (hist) instance.on('response', (_client, _status, _bytes, ms: number) => hist.record(ms));
@@ -56,20 +62,22 @@ serveIpc(
     async measure(msg) {
       const label = msg.label as string;
       let sum = sums.get(label);
-      if (!sum) sums.set(label, (sum = { hist: new Histogram(), ok: 0, seconds: 0, responses: 0, non2xx: 0, errors: 0 }));
+      if (!sum) sums.set(label, (sum = { hist: new Histogram(), ok: 0, seconds: 0, responses: 0, non2xx: 0, errors: 0, bytes: 0 }));
       const r = await cannon(msg.spec as LoadSpec, sum.hist);
-      sum.ok += r['2xx'];
+      // A 304 is the expected answer of a revalidation (If-None-Match), not a failure.
+      sum.ok += r['2xx'] + ((msg.spec as LoadSpec).headers['if-none-match'] ? r['3xx'] : 0);
       sum.seconds += r.duration;
       sum.responses += r.requests.total;
       sum.non2xx += r.non2xx;
       sum.errors += r.errors + r.timeouts;
+      sum.bytes += r.throughput.total;
       return {};
     },
     collect(msg): LoadResult {
       const sum = sums.get(msg.label as string);
       if (!sum) throw new Error(`nothing measured as ${String(msg.label)}`);
       sums.delete(msg.label as string);
-      return { rps: sum.ok / sum.seconds, p50: sum.hist.quantile(0.5), p99: sum.hist.quantile(0.99), responses: sum.responses, non2xx: sum.non2xx, errors: sum.errors };
+      return { rps: sum.ok / sum.seconds, p50: sum.hist.quantile(0.5), p99: sum.hist.quantile(0.99), responses: sum.responses, non2xx: sum.non2xx, errors: sum.errors, bytesPerResponse: sum.bytes / Math.max(1, sum.responses) };
     },
   },
   {},

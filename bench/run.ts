@@ -12,7 +12,9 @@
  * bench/results/profiles/), BENCH_HITS_ONLY=1, BENCH_STORES=memory,redis,redis-local,
  * BENCH_OPS=Dashboard,WardMapping,WardMappingFiltered,WardFilters, BENCH_REDIS_PORT (6391),
  * BENCH_REDIS_TIMEOUT_MS (the default gateways' Redis read budget; unset: the gateway's own),
- * BENCH_PEER (the peer's script, default bench/peer-server.ts; `none`: no peer).
+ * BENCH_PEER (the peer's script, default bench/peer-server.ts; `none`: no peer), BENCH_HTTP_ONLY=1
+ * (only the HTTP-caching cases: plain, gzip, br and 304 GET hits of Dashboard and WardMapping on
+ * the memory and redis-local gateways, bench/lib/encodings.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { initORM } from '../src/db/orm';
 import type { LoadSpec } from './load';
 import { cpuPerResponse, cpuSummary, interleave, LOAD_CORE, SERVER_CORE, type Contender, type Measured } from './lib/hits';
 import { cacheOutcome, canonicalData, closeAgent, describe, firstDifference, post, type Answer } from './lib/http';
+import { encodingLine, measureEncodings, renderEncodings, type EncodingRow } from './lib/encodings';
 import { benchInvalidation } from './lib/invalidation';
 import { spawnPinned, type Pinned } from './lib/proc';
 import { renderReport, type GatewayHit, type GatewayStore, type MissRow, type PeerRow, type Report, type Stall } from './lib/report';
@@ -41,8 +44,12 @@ const WARM_MISSES = 3;
 const PEER_TIMEOUT_MS = 30_000;
 const REDIS_PORT = num('BENCH_REDIS_PORT', 6391);
 const HITS_ONLY = Boolean(process.env.BENCH_HITS_ONLY);
+/** Only the HTTP-caching cases (compressed hits, 304s), on the memory and redis-local gateways unless BENCH_STORES says. */
+const HTTP_ONLY = Boolean(process.env.BENCH_HTTP_ONLY);
 const ALL_STORES: GatewayStore[] = ['memory', 'redis', 'redis-local'];
-const STORES = (process.env.BENCH_STORES ?? ALL_STORES.join(',')).split(',') as GatewayStore[];
+const STORES = (process.env.BENCH_STORES ?? (HTTP_ONLY ? 'memory,redis-local' : ALL_STORES.join(','))).split(',') as GatewayStore[];
+/** The HTTP-caching cases: a large answer and a small one. */
+const HTTP_CASES = ['WardMapping', 'Dashboard'];
 /** Misses: the in-process store and the tiered Redis store (the plain Redis one adds nothing a miss shows). */
 const MISS_STORES = STORES.filter((s) => s !== 'redis');
 // The filtered map before the whole one: primed after it, its first request would already be a
@@ -168,6 +175,8 @@ interface Server {
 interface Case {
   name: string;
   body: string;
+  /** The same request as a GET's path and query. */
+  get: string;
   /** The request as the report shows it. */
   request: string;
 }
@@ -196,7 +205,8 @@ async function measureAll(b: Bench): Promise<void> {
     const variables = name === 'WardMappingFiltered' ? { filter: b.filter } : {};
     const query = contract.get(operationName);
     if (!query) throw new Error(`${operationName} is not in src/contract/operations.graphql`);
-    return { name, body: JSON.stringify({ operationName, query, variables }), request: `${operationName}(${JSON.stringify(variables)})` };
+    const get = `/graphql?${new URLSearchParams({ query, operationName, variables: JSON.stringify(variables) }).toString()}`;
+    return { name, body: JSON.stringify({ operationName, query, variables }), get, request: `${operationName}(${JSON.stringify(variables)})` };
   });
   const load = spawnPinned(LOAD_CORE, join(__dirname, 'load.ts'), {});
   b.children.push(load);
@@ -224,11 +234,11 @@ async function measureAll(b: Bench): Promise<void> {
   const gateways = new Map<GatewayStore, Server>();
   for (const store of STORES) gateways.set(store, await start(b, `gateway-${store}`, 'gateway-server.ts', storeEnv(store, store)));
   // The cost of the self-check at its default rate (CACHE_VERIFY_RATE, 0.1%): the memory gateway with it off.
-  const noVerify = gateways.has('memory') && !HITS_ONLY ? await start(b, 'gateway-noverify', 'gateway-server.ts', { ...storeEnv('memory', 'noverify'), CACHE_VERIFY_RATE: '0' }) : null;
+  const noVerify = gateways.has('memory') && !HITS_ONLY && !HTTP_ONLY ? await start(b, 'gateway-noverify', 'gateway-server.ts', { ...storeEnv('memory', 'noverify'), CACHE_VERIFY_RATE: '0' }) : null;
   // Default settings against a raised read budget: redis-local with CACHE_REDIS_TIMEOUT_MS=1000.
   const wardMapping = cases.find((c) => c.name === 'WardMapping');
   const budget1s =
-    gateways.has('redis-local') && wardMapping
+    gateways.has('redis-local') && wardMapping && !HTTP_ONLY
       ? await start(b, 'gateway-redis-local-1s', 'gateway-server.ts', { ...storeEnv('redis-local', 'redis-local-1s'), CACHE_REDIS_TIMEOUT_MS: '1000' })
       : null;
 
@@ -255,6 +265,22 @@ async function measureAll(b: Bench): Promise<void> {
     if (noVerify) await primed(noVerify, c);
     if (budget1s && c === wardMapping) await primed(budget1s, c);
   }
+
+  const http = async () => {
+    const rows: EncodingRow[] = [];
+    for (const c of cases.filter((x) => HTTP_CASES.includes(x.name))) {
+      // The plain Redis store (every hit a fresh Buffer: copies found by ETag) only when asked for by BENCH_HTTP_ONLY + BENCH_STORES.
+      for (const server of [gateways.get('memory'), gateways.get('redis-local'), HTTP_ONLY ? gateways.get('redis') : undefined]) {
+        if (!server) continue;
+        log(`HTTP caching: ${c.name} on ${server.label}, plain / gzip / br / 304`);
+        const measured = await measureEncodings(load, server, c.name, c.get, { authorization: headers.authorization }, { ...TIMING, redisPid: b.redis.pid });
+        for (const row of measured) log(`  ${encodingLine(row)}`);
+        rows.push(...measured);
+        b.report.http = renderEncodings(rows);
+      }
+    }
+  };
+  if (HTTP_ONLY) return http();
 
   // The limits: every case's bytes by request body, in memory and in Redis.
   const routes = cases.map((c) => ({ request: c.body, key: `bench:bare:${c.name}`, file: join(b.work, `${c.name}.json`) }));
@@ -335,6 +361,7 @@ async function measureAll(b: Bench): Promise<void> {
       budget1s: hits.find((h) => h.variant),
     });
   }
+  await http();
   for (const server of [limit, limitRedis, limitJose, noVerify, budget1s, gateways.get('redis')]) await stop(b, server);
 
   if (!HITS_ONLY) {

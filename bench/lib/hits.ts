@@ -30,15 +30,15 @@ export interface InterleaveOptions {
 export async function interleave(
   load: Pinned,
   contenders: Contender[],
-  spec: (url: string, durationS: number) => LoadSpec,
+  spec: (url: string, durationS: number, contender: Contender) => LoadSpec,
   o: InterleaveOptions,
 ): Promise<Measured[]> {
-  for (const c of contenders) await load.call('warm', { spec: spec(c.url, o.warmupS) });
+  for (const c of contenders) await load.call('warm', { spec: spec(c.url, o.warmupS, c) });
   const cpu = new Map<string, CpuUse>();
   for (let i = 0; i < o.slices; i++) {
     for (const c of contenders) {
       const meter = cpuMeter([c.server.proc.pid as number, load.proc.pid as number, o.redisPid], [SERVER_CORE, LOAD_CORE]);
-      await load.call('measure', { spec: spec(c.url, o.sliceS), label: c.label });
+      await load.call('measure', { spec: spec(c.url, o.sliceS, c), label: c.label });
       cpu.set(c.label, addCpu(cpu.get(c.label), meter()));
     }
   }

@@ -84,6 +84,8 @@ export interface Report {
   misses: MissRow[];
   peer: PeerResult;
   invalidation: InvalidationCase[];
+  /** The HTTP-caching section (compressed hits, 304s), rendered by bench/lib/encodings.ts. */
+  http?: string[];
   /** Set when the run stopped early: what was measured until then is still reported. */
   failure?: string;
 }
@@ -303,5 +305,6 @@ export function renderReport(r: Report): string {
     ...table(missHead, missRows(r)),
     '',
     ...(inv.length > 0 ? ['## Invalidation (Redis store)', '', ...table(invHead, inv), ''] : []),
+    ...(r.http ?? []),
   ].join('\n');
 }

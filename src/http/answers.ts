@@ -2,7 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import { hitSuffix, type SharedAnswer, type StoredResponse } from '../cache';
 import { ErrorCode } from '../errors/errors';
-import { matchesIfNoneMatch, NO_STORE, REVALIDATE } from './conditional';
+import type { Encoded } from './compression';
+import { matchesIfNoneMatch, NO_STORE, REVALIDATE, VARY } from './conditional';
 
 /**
  * How /graphql answers go out: hits from the stored bytes, Apollo's answers, answers shared
@@ -10,7 +11,9 @@ import { matchesIfNoneMatch, NO_STORE, REVALIDATE } from './conditional';
  * `Cache-Control: private, no-cache`, and is a 304 without a body when the request's
  * If-None-Match names that ETag (`ifNoneMatch` is given for GETs only: RFC 9110 would have
  * other methods refused with a 412, which no GraphQL client expects). Everything else is
- * `no-store`.
+ * `no-store`. An answer with an ETag also carries `Vary: Accept-Encoding`, and goes compressed
+ * (`Content-Encoding`) when given an `Encoded` copy (src/http/compression.ts): same data, same
+ * ETag (a weak one), fewer bytes.
  */
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -22,7 +25,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** 304: the validators only (the request id is on `res` already, or in `headers`). */
 function sendNotModified(res: ServerResponse, etag: string, headers: string[] = []): number {
-  res.writeHead(304, ['etag', etag, 'cache-control', REVALIDATE, ...headers]);
+  res.writeHead(304, ['etag', etag, 'cache-control', REVALIDATE, 'vary', VARY, ...headers]);
   res.end();
   return 304;
 }
@@ -31,13 +34,24 @@ function sendNotModified(res: ServerResponse, etag: string, headers: string[] = 
  * A hit: the stored `{"data":…}` bytes with the cache extension spliced in before the last
  * brace, written as one writev (headers, body, suffix) without copying the body. Headers go
  * as a flat array straight to writeHead: no header object to build and merge (the suffix is
- * ASCII, so its length in bytes is its length in characters). Returns the status sent.
+ * ASCII, so its length in bytes is its length in characters). With `encoded`, the body's
+ * compressed copy goes instead, then the suffix as its compressed stream's last bytes. Returns
+ * the status sent.
  */
-export function sendHit(res: ServerResponse, hit: StoredResponse, requestId: string, etag: string, ifNoneMatch: string | undefined, stale = false): number {
+export function sendHit(res: ServerResponse, hit: StoredResponse, requestId: string, etag: string, ifNoneMatch: string | undefined, stale = false, encoded: Encoded | null = null): number {
   if (matchesIfNoneMatch(ifNoneMatch, etag)) return sendNotModified(res, etag, ['x-request-id', requestId]);
   const suffix = hitSuffix(hit.storedAt, stale);
+  if (encoded) {
+    const tail = encoded.tail(Buffer.from(suffix, 'latin1'));
+    const length = encoded.head.length + tail.length;
+    res.writeHead(200, ['content-type', JSON_TYPE, 'content-length', String(length), 'content-encoding', encoded.coding, 'vary', VARY, 'etag', etag, 'cache-control', REVALIDATE, 'x-request-id', requestId]);
+    res.cork();
+    res.write(encoded.head);
+    res.end(tail);
+    return 200;
+  }
   const length = hit.body.length - 1 + suffix.length;
-  res.writeHead(200, ['content-type', JSON_TYPE, 'content-length', String(length), 'etag', etag, 'cache-control', REVALIDATE, 'x-request-id', requestId]);
+  res.writeHead(200, ['content-type', JSON_TYPE, 'content-length', String(length), 'vary', VARY, 'etag', etag, 'cache-control', REVALIDATE, 'x-request-id', requestId]);
   res.cork();
   res.write(hit.body.subarray(0, hit.body.length - 1));
   res.end(suffix, 'latin1');
@@ -47,20 +61,31 @@ export function sendHit(res: ServerResponse, hit: StoredResponse, requestId: str
 /** A hit as an answer to share with identical requests waiting in this process. */
 export function sharedHit(hit: StoredResponse, etag: string): SharedAnswer {
   const body = hit.body.subarray(0, hit.body.length - 1).toString('utf8') + hitSuffix(hit.storedAt, false);
-  return { status: 200, headers: [['content-type', JSON_TYPE], ['etag', etag], ['cache-control', REVALIDATE]], body };
+  return { status: 200, headers: [['content-type', JSON_TYPE], ['vary', VARY], ['etag', etag], ['cache-control', REVALIDATE]], body };
+}
+
+/** A successful answer's compressed copy and the rest of its text (after its data's closing brace's place). */
+export interface EncodedAnswer {
+  encoded: Encoded;
+  suffix: string;
 }
 
 /**
- * Apollo's answer, with `etag` when it is a successful query answer (else `no-store`). Returns
- * it whole, body included even when this request got a 304, to share with identical requests.
+ * Apollo's answer, with `etag` when it is a successful query answer (else `no-store`), sent
+ * compressed when `compressed` is given. Returns it whole and plain, body included even when this
+ * request got a 304, to share with identical requests.
  */
-export async function writeApolloResponse(res: ServerResponse, response: HTTPGraphQLResponse, etag: string | null, ifNoneMatch: string | undefined): Promise<SharedAnswer | null> {
-  if (etag) response.headers.set('etag', etag);
+export async function writeApolloResponse(res: ServerResponse, response: HTTPGraphQLResponse, etag: string | null, ifNoneMatch: string | undefined, compressed: EncodedAnswer | null = null): Promise<SharedAnswer | null> {
+  if (etag) {
+    response.headers.set('etag', etag);
+    response.headers.set('vary', VARY);
+  }
   response.headers.set('cache-control', etag ? REVALIDATE : NO_STORE);
   const status = response.status ?? 200;
   if (response.body.kind === 'complete') {
     const answer: SharedAnswer = { status, headers: [...response.headers], body: response.body.string };
     if (etag && matchesIfNoneMatch(ifNoneMatch, etag)) sendNotModified(res, etag);
+    else if (compressed) sendEncoded(res, answer, compressed);
     else sendShared(res, answer, undefined);
     return answer;
   }
@@ -69,6 +94,17 @@ export async function writeApolloResponse(res: ServerResponse, response: HTTPGra
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
   return null;
+}
+
+function sendEncoded(res: ServerResponse, answer: SharedAnswer, { encoded, suffix }: EncodedAnswer): void {
+  const tail = encoded.tail(Buffer.from(suffix, 'utf8'));
+  for (const [key, value] of answer.headers) if (key !== 'content-length') res.setHeader(key, value);
+  res.setHeader('content-encoding', encoded.coding);
+  res.setHeader('content-length', encoded.head.length + tail.length);
+  res.statusCode = answer.status;
+  res.cork();
+  res.write(encoded.head);
+  res.end(tail);
 }
 
 /**

@@ -8,6 +8,8 @@ import { hash } from 'node:crypto';
  */
 export const REVALIDATE = 'private, no-cache';
 export const NO_STORE = 'no-store';
+/** On every answer with an ETag: its bytes depend on Accept-Encoding (src/http/compression.ts). */
+export const VARY = 'Accept-Encoding';
 
 const DATA_PREFIX = '{"data":';
 const EXTENSIONS = ',"extensions":{';
@@ -44,14 +46,25 @@ export function createEtags(): Etags {
       return tag;
     },
     ofAnswer(body) {
-      if (!body.startsWith(DATA_PREFIX)) return null;
-      // The top-level extensions are the last member (Apollo orders errors, data, extensions) and
-      // hold no "extensions" member themselves, so the last occurrence is theirs. A string inside
-      // the data cannot contain the sequence: its quotes would be escaped.
-      const at = body.lastIndexOf(EXTENSIONS);
-      return tagOf(at === -1 ? body.trimEnd() : `${body.slice(0, at)}}`);
+      const parts = splitAnswer(body);
+      return parts && tagOf(`${parts.prefix}}`);
     },
   };
+}
+
+/**
+ * An answer Apollo serialised, split where its `{"data":…}` part loses its closing brace:
+ * `prefix` + `}` is byte for byte what the cache stores, and `prefix` + `suffix` is the answer.
+ * Null when the answer carries errors.
+ */
+export function splitAnswer(body: string): { prefix: string; suffix: string } | null {
+  if (!body.startsWith(DATA_PREFIX)) return null;
+  // The top-level extensions are the last member (Apollo orders errors, data, extensions) and
+  // hold no "extensions" member themselves, so the last occurrence is theirs. A string inside
+  // the data cannot contain the sequence: its quotes would be escaped.
+  const found = body.lastIndexOf(EXTENSIONS);
+  const at = found === -1 ? body.trimEnd().length - 1 : found;
+  return { prefix: body.slice(0, at), suffix: body.slice(at) };
 }
 
 /**

@@ -13,7 +13,8 @@ import { SqlCounter } from '../db/sql-counter';
 import { createContext, type GraphQLContext } from '../graphql/context';
 import { overloaded, sendHit, sendJson, sendShared, sharedHit, writeApolloResponse } from './answers';
 import { HttpError, parseJsonBody, readBody } from './body';
-import { createEtags, NO_STORE } from './conditional';
+import { createCompression } from './compression';
+import { createEtags, matchesIfNoneMatch, NO_STORE, splitAnswer } from './conditional';
 import { createOperationKinds, createOperationMemo, looksLikeMutation, operationOf } from './operation';
 import { createDocumentResolver } from './trusted-documents';
 import type { RequestObserver } from '../observability/request-log';
@@ -51,7 +52,8 @@ function toHeaderMap(req: IncomingMessage): HeaderMap {
  * token → cache lookup (a hit is answered here, without parsing the document) → an identical
  * miss already running? wait for its answer → a database slot (or a 503 when the bound on
  * database work is reached) → Apollo (parse, validate, execute through envelop, which stores
- * the miss) → response (src/http/answers.ts: ETag, Cache-Control, 304). The request id goes
+ * the miss) → response (src/http/answers.ts: ETag, Cache-Control, 304; compressed by
+ * Accept-Encoding, src/http/compression.ts). The request id goes
  * back in `x-request-id`. A POST body seen before (same bytes and Content-Type) is not parsed
  * again for the lookup (createOperationMemo).
  */
@@ -59,6 +61,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
   const memo = createOperationMemo();
   const kindOf = createOperationKinds();
   const etags = createEtags();
+  const compression = createCompression();
   const documents = createDocumentResolver({ registry: deps.documents ?? createDocumentRegistry(), only: deps.trustedDocumentsOnly });
   /** A POST body as Apollo and the lookup read it: its documentId, if any, replaced by the text. */
   const bodyOf = (req: IncomingMessage, raw: Buffer): unknown => documents.body(parseJsonBody(req, raw));
@@ -85,6 +88,17 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
           : deps.logger.warn({ err, requestId }, 'cache verification could not run'),
       )
       .finally(() => cache.verifyFinished());
+  }
+
+  /**
+   * A stored answer as a hit (or a 304): compressed when the request accepts it, waiting for the
+   * answer's compressed copies only on its first hit in this process (a few ms, off the event loop).
+   */
+  function serveHit(req: IncomingMessage, res: ServerResponse, hit: StoredResponse, requestId: string, ifNoneMatch: string | undefined, stale = false): number | Promise<number> {
+    const etag = etags.ofStored(hit.body);
+    const encoded = matchesIfNoneMatch(ifNoneMatch, etag) ? null : compression.forStored(hit.body, etag, req.headers['accept-encoding']);
+    if (encoded instanceof Promise) return encoded.then((ready) => sendHit(res, hit, requestId, etag, ifNoneMatch, stale, ready));
+    return sendHit(res, hit, requestId, etag, ifNoneMatch, stale, encoded);
   }
 
   return async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestSearch: string): Promise<void> {
@@ -129,7 +143,8 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       const looked = deps.cache.lookup(auth.principal, op);
       const found = looked instanceof Promise ? await looked : looked;
       if (found.hit) {
-        const status = sendHit(res, found.hit, requestId, etags.ofStored(found.hit.body), ifNoneMatch);
+        const served = serveHit(req, res, found.hit, requestId, ifNoneMatch);
+        const status = typeof served === 'number' ? served : await served;
         deps.observe({ requestId, operation: op.operationName ?? null, hospitalId: auth.principal.hospitalId, cache: 'hit', ageMs: Date.now() - found.hit.storedAt, status, outcome: 'ok', durationMs: elapsed(), sql: 0 });
         if (found.verify) verifyInBackground(deps.cache, auth.principal, op, found.hit, found.fence, requestId);
         return;
@@ -168,9 +183,8 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       // 5a. The same miss running in another process: wait for its stored answer (a hit).
       const computed = cache && deps.cache ? await deps.cache.leadOrWait(cache) : null;
       if (computed) {
-        const etag = etags.ofStored(computed.body);
-        const status = sendHit(res, computed, requestId, etag, ifNoneMatch);
-        share?.(sharedHit(computed, etag));
+        share?.(sharedHit(computed, etags.ofStored(computed.body)));
+        const status = await serveHit(req, res, computed, requestId, ifNoneMatch);
         deps.observe({ ...record, cache: 'hit', ageMs: Date.now() - computed.storedAt, status, outcome: 'ok', durationMs: elapsed(), sql: 0 });
         return;
       }
@@ -206,7 +220,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       // answer is at hand (never one a write invalidated: those are deleted).
       const staleCopy = cache?.stale();
       if (ctx?.signals.databaseUnavailable && staleCopy) {
-        const status = sendHit(res, staleCopy, requestId, etags.ofStored(staleCopy.body), ifNoneMatch, true);
+        const status = await serveHit(req, res, staleCopy, requestId, ifNoneMatch, true);
         deps.observe({ ...record, sql: sql.count, cache: 'stale', ageMs: Date.now() - staleCopy.storedAt, status, outcome: 'ok', durationMs: elapsed() });
         return;
       }
@@ -216,7 +230,10 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       const request = op ?? operationOf(req.method, body, search);
       const query = ctx?.cache?.isCacheable() === true || (request !== null && kindOf(request) === 'query');
       const etag = status === 200 && query && response.body.kind === 'complete' ? etags.ofAnswer(response.body.string) : null;
-      const answer = await writeApolloResponse(res, response, etag, ifNoneMatch);
+      // Compressed too when accepted: its copies are made here, once, and serve the hits after it.
+      const parts = etag && response.body.kind === 'complete' && !matchesIfNoneMatch(ifNoneMatch, etag) ? splitAnswer(response.body.string) : null;
+      const encoded = etag && parts ? await compression.forAnswer(parts.prefix, etag, req.headers['accept-encoding']) : null;
+      const answer = await writeApolloResponse(res, response, etag, ifNoneMatch, encoded && parts ? { encoded, suffix: parts.suffix } : null);
       share?.(outcome === 'ok' ? answer : null);
       const ext = cache?.extension();
       deps.observe({ ...record, sql: sql.count, cache: ext?.hit ? 'hit' : cache ? 'miss' : 'none', ageMs: ext?.hit ? ext.ageMs : null, status: res.statusCode, outcome, durationMs: elapsed() });
