@@ -190,6 +190,32 @@ describeBrowser('dashboard in Chromium', () => {
     expect(browser.pageErrors).toEqual([]);
   });
 
+  it('signs in from the box: a bad token is refused and the box stays; a pasted token is kept in this tab only', async () => {
+    const fresh = await openBrowser({ width: 1280, height: 860 }); // its own tab: nothing stored yet
+    try {
+      const { page } = fresh;
+      const urls: string[] = [];
+      page.on('request', (r) => urls.push(r.url()));
+      await page.goto(`${t.url}/dashboard`);
+      await page.getByTestId('sign-in').waitFor();
+      await page.locator('#token').fill('not-a-token');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').filter({ hasText: 'UNAUTHENTICATED' }).waitFor();
+      expect(await page.getByTestId('sign-in').isVisible()).toBe(true);
+
+      await page.locator('#token').fill(viewer);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const dash = await api<DashData>('Dashboard');
+      await page.locator('[data-testid="count-total"]', { hasText: String(dash.dashboardStats.totalPatients) }).waitFor();
+      // A string, evaluated in the page: the tests are typed for Node, without the DOM's names.
+      const stored: unknown = await page.evaluate('({ session: Object.values(sessionStorage), local: Object.keys(localStorage).length, cookie: document.cookie })');
+      expect(stored).toEqual({ session: [viewer], local: 0, cookie: '' });
+      expect(urls.filter((u) => u.includes(viewer) || u.includes('not-a-token'))).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('takes screenshots on a wall screen and on a laptop', async () => {
     const { page } = browser;
     await page.getByTestId('filter-clear').click();
