@@ -6,7 +6,7 @@
  * docs/dashboard.png (1920×1080, a wall screen) and docs/dashboard-laptop.png (1366×768).
  */
 import { join } from 'node:path';
-import type { Page, Request } from 'playwright-core';
+import type { Page, Request, Route } from 'playwright-core';
 import { createDocumentRegistry } from '../src/contract/documents';
 import { loadContractOperations } from '../src/contract/operations';
 import { seedDatabase } from '../src/seed/seed';
@@ -190,6 +190,44 @@ describeBrowser('dashboard in Chromium', () => {
     expect(browser.pageErrors).toEqual([]);
   });
 
+  it('refetches only the panels an event names, and that refetch is a hit once another client has refilled the cache', async () => {
+    const { page } = browser;
+    if (await page.getByTestId('filter-clear').isVisible()) await page.getByTestId('filter-clear').click();
+    await mapShows(page, await api<MapData>('WardMapping'), false);
+    const ids = createDocumentRegistry().ids();
+    const nameOf = (url: string) => Object.entries(ids).find(([, id]) => id === new URL(url).searchParams.get('documentId'))?.[0];
+    // The page's reads are held at the browser until the other client has read.
+    const held: Route[] = [];
+    await page.route('**/graphql?*', (route) => void held.push(route));
+    try {
+      const dash = await api<DashData>('Dashboard');
+      const patient = dash.recentPatients[dash.recentPatients.length - 1];
+      const recorded = await t.gql(op('RecordEvent'), { input: { patientId: patient.id, kind: 'vitals' } }, await t.token('clinician'));
+      expect(recorded.body.errors).toBeUndefined();
+      const giveUpAt = Date.now() + 3000;
+      while (!held.some((r) => nameOf(r.request().url()) === 'Dashboard') && Date.now() < giveUpAt) await page.waitForTimeout(20);
+      await page.waitForTimeout(300); // anything else the event made the page ask for
+      // A clinical event feeds the Dashboard answer, not the ward map or the filter lists.
+      expect(held.map((r) => nameOf(r.request().url()))).toEqual(['Dashboard']);
+
+      // Another client reads the same document with the same variables first: a miss that refills.
+      const url = held[0].request().url();
+      const other = await fetch(url, { headers: { authorization: `Bearer ${viewer}` } });
+      expect(((await other.json()) as { extensions: { cache: { hit: boolean } } }).extensions.cache.hit).toBe(false);
+      const answered = page.waitForResponse((r) => r.url() === url);
+      for (const route of held) await route.continue();
+      await page.unroute('**/graphql?*');
+      const response = await answered;
+      expect(response.status()).toBe(200);
+      const body = (await response.json()) as { data: { recentPatients: Array<{ id: string }> }; extensions: { cache: { hit: boolean } } };
+      expect(body.extensions.cache.hit).toBe(true);
+      expect(body.data.recentPatients[0].id).toBe(patient.id);
+      await page.getByTestId('recent-name').first().filter({ hasText: patient.name }).waitFor({ timeout: 2000 });
+    } finally {
+      await page.unroute('**/graphql?*').catch(() => undefined);
+    }
+  });
+
   it('signs in from the box: a bad token is refused and the box stays; a pasted token is kept in this tab only', async () => {
     const fresh = await openBrowser({ width: 1280, height: 860 }); // its own tab: nothing stored yet
     try {
@@ -218,7 +256,7 @@ describeBrowser('dashboard in Chromium', () => {
 
   it('takes screenshots on a wall screen and on a laptop', async () => {
     const { page } = browser;
-    await page.getByTestId('filter-clear').click();
+    if (await page.getByTestId('filter-clear').isVisible()) await page.getByTestId('filter-clear').click();
     const map = await api<MapData>('WardMapping');
     await mapShows(page, map, false);
     const update = process.env.UPDATE_SCREENSHOTS === '1';
