@@ -228,6 +228,59 @@ describeBrowser('dashboard in Chromium', () => {
     }
   });
 
+  it('a refresh button shows "updating…" while it refetches, then the age of the new data', async () => {
+    const { page } = browser;
+    const ids = createDocumentRegistry().ids();
+    const nameOf = (url: string) => Object.entries(ids).find(([, id]) => id === new URL(url).searchParams.get('documentId'))?.[0];
+    const held: Route[] = [];
+    await page.route('**/graphql?*', (route) => void held.push(route));
+    try {
+      await page.getByRole('button', { name: 'Refresh Patients' }).click();
+      const counts = page.locator('[data-testid="panel-counts"]');
+      await page.locator('[data-testid="panel-counts"][aria-busy="true"]').waitFor({ timeout: 2000 });
+      expect(await counts.getByTestId('age').innerText()).toBe('updating…');
+      expect(held.map((r) => nameOf(r.request().url()))).toEqual(['Dashboard']);
+      for (const route of held.splice(0)) await route.continue();
+      await page.locator('[data-testid="panel-counts"][aria-busy="false"]').waitFor({ timeout: 2000 });
+      expect(await counts.getByTestId('age').innerText()).toMatch(/^updated \d+ s ago$/);
+    } finally {
+      await page.unroute('**/graphql?*');
+    }
+  });
+
+  it('when its live stream connects only after failing, the page reads every panel again (events are not replayed)', async () => {
+    const fresh = await openBrowser({ width: 1280, height: 860 });
+    try {
+      const { page } = fresh;
+      const ids = createDocumentRegistry().ids();
+      const nameOf = (url: string) => Object.entries(ids).find(([, id]) => id === new URL(url).searchParams.get('documentId'))?.[0];
+      const reads: string[] = [];
+      page.on('request', (r) => {
+        const name = r.url().includes('/graphql?') ? nameOf(r.url()) : undefined;
+        if (name) reads.push(name);
+      });
+      let refused = 0;
+      await page.route('**/graphql/stream', (route) => {
+        refused += 1;
+        void route.abort();
+      });
+      await page.goto(`${t.url}/dashboard#token=${viewer}`);
+      await page.locator('[data-testid="panel-counts"][aria-busy="false"] [data-testid="count-total"]').waitFor();
+      const waitUntil = Date.now() + 5000;
+      while (refused === 0 && Date.now() < waitUntil) await page.waitForTimeout(50);
+      expect(refused).toBeGreaterThan(0);
+      expect(await page.getByTestId('live-state').innerText()).not.toBe('● live');
+      const before = reads.length;
+      await page.unroute('**/graphql/stream');
+      await page.locator('[data-testid="live-state"]', { hasText: /^● live$/ }).waitFor({ timeout: 20_000 });
+      const giveUpAt = Date.now() + 3000;
+      while (new Set(reads.slice(before)).size < 3 && Date.now() < giveUpAt) await page.waitForTimeout(50);
+      expect([...new Set(reads.slice(before))].sort()).toEqual(['Dashboard', 'WardFilters', 'WardMapping']);
+    } finally {
+      await fresh.close();
+    }
+  }, 60_000);
+
   it('signs in from the box: a bad token is refused and the box stays; a pasted token is kept in this tab only', async () => {
     const fresh = await openBrowser({ width: 1280, height: 860 }); // its own tab: nothing stored yet
     try {
