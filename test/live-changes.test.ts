@@ -1,7 +1,7 @@
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kind, parse, print, subscribe, validate, type OperationDefinitionNode } from 'graphql';
+import { parse, subscribe, validate } from 'graphql';
 import { createClient } from 'graphql-sse';
 import Redis from 'ioredis';
 import { SignJWT } from 'jose';
@@ -30,14 +30,15 @@ const SECRET = 'live-changes-secret-0123456789-abcdefghijk';
 const START_MS = 120_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The subscription exactly as the shared contract writes it. */
-const CONTRACT = parse(readFileSync(join(ROOT, '..', 'shared', 'contract', 'operations.graphql'), 'utf8'));
-const SUBSCRIPTION = print(
-  CONTRACT.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === 'DashboardChanges') ??
-    (() => {
-      throw new Error('the contract has no DashboardChanges');
-    })(),
-);
+/**
+ * The subscription exactly as the contract writes it: the repo's copy of the operations (a test
+ * in test/trusted-documents.test.ts keeps the ids equal to the shared contract's where it is there).
+ */
+const SUBSCRIPTION =
+  loadContractOperations().get('DashboardChanges') ??
+  (() => {
+    throw new Error('the contract copy (src/contract/operations.graphql) has no DashboardChanges');
+  })();
 
 type Role = 'viewer' | 'clinician' | 'admin';
 const sign = (role: Role, hospitalId = '1', expires: string | number = '2h', secret = SECRET) =>
