@@ -1,6 +1,5 @@
 import { Client } from 'pg';
-import type { ChangeOp } from './ddl';
-import { PAGE, toNumber, type ChangeLog, type ChangeRow, type LogRead } from './log';
+import { changeRowOf, PAGE, type ChangeLog, type ChangeRow, type LogRead } from './log';
 
 type Raw = Record<string, unknown>;
 
@@ -10,20 +9,7 @@ interface Row extends ChangeRow {
   txid: number;
 }
 
-function rowOf(r: Raw): Row {
-  return {
-    seq: Number(r.seq),
-    txid: Number(r.txid),
-    at: Number(r.at),
-    hospitalId: toNumber(r.hospital_id),
-    entity: String(r.entity),
-    op: String(r.op) as ChangeOp,
-    rowId: toNumber(r.row_id),
-    patientId: toNumber(r.patient_id),
-    props: r.props == null ? null : String(r.props),
-    origin: r.origin == null ? null : String(r.origin),
-  };
-}
+const rowOf = (r: Raw): Row => ({ ...changeRowOf(r), txid: Number(r.txid) });
 
 /**
  * PostgreSQL's change log. Sequence numbers are handed out when rows are written, not when

@@ -1,25 +1,10 @@
 import Database from 'libsql';
-import type { ChangeOp } from './ddl';
-import { PAGE, toNumber, type ChangeLog, type ChangeRow, type LogRead } from './log';
+import { changeRowOf, PAGE, type ChangeLog, type LogRead } from './log';
 
 type Db = InstanceType<typeof Database>;
 type Raw = Record<string, unknown>;
 
 const COLUMNS = 'seq, at, hospital_id, entity, op, row_id, patient_id, props, origin';
-
-function rowOf(r: Raw): ChangeRow {
-  return {
-    seq: Number(r.seq),
-    at: Number(r.at),
-    hospitalId: toNumber(r.hospital_id),
-    entity: String(r.entity),
-    op: String(r.op) as ChangeOp,
-    rowId: toNumber(r.row_id),
-    patientId: toNumber(r.patient_id),
-    props: r.props == null ? null : String(r.props),
-    origin: r.origin == null ? null : String(r.origin),
-  };
-}
 
 /**
  * SQLite's change log. Writers take the file's single write lock, so sequence numbers are
@@ -64,7 +49,7 @@ export function createSqliteLog(path: string): ChangeLog {
       return Number(all('select pruned_below from wardcache_capture_meta where id = 1')[0]?.pruned_below ?? 0);
     },
     async read(position): Promise<LogRead> {
-      const rows = all(`select ${COLUMNS} from wardcache_change where seq > ? order by seq limit ${PAGE}`, position).map(rowOf);
+      const rows = all(`select ${COLUMNS} from wardcache_change where seq > ? order by seq limit ${PAGE}`, position).map(changeRowOf);
       return { rows, next: rows.length ? rows[rows.length - 1].seq : position, more: rows.length === PAGE, confirm: () => undefined };
     },
     async prune(olderThan, position) {

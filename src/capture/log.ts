@@ -52,4 +52,20 @@ export interface ChangeLog {
 
 export const PAGE = 2000;
 
-export const toNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const toNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const toText = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** The columns both readers select, as each driver returns them (`at` already in epoch ms). */
+export function changeRowOf(r: Record<string, unknown>): ChangeRow {
+  return {
+    seq: Number(r.seq),
+    at: Number(r.at),
+    hospitalId: toNumber(r.hospital_id),
+    entity: String(r.entity),
+    op: String(r.op) as ChangeOp,
+    rowId: toNumber(r.row_id),
+    patientId: toNumber(r.patient_id),
+    props: toText(r.props),
+    origin: toText(r.origin),
+  };
+}
