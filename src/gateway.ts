@@ -13,6 +13,7 @@ import { createRewarmer } from './jobs/rewarm';
 import { wardMappingDerivation } from './modules/ward/ward-mapping.derive';
 import { createScheduler } from './jobs/scheduler';
 import { createWarmer, type Warmer, type WarmResult } from './jobs/warmer';
+import { WARM_TARGETS } from './jobs/hot-operations';
 import { cacheAdminResolvers } from './modules/cache-admin/cache-admin.resolvers';
 import { createEnvelopGateway } from './graphql/executor';
 import { buildSchema, buildTypeSchema } from './graphql/schema';
@@ -159,6 +160,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       metrics.warmDuration.observe({ target: r.target }, r.durationMs / 1000);
     },
   };
+  // Every series an alert rule watches exists from the start (ops/alerts.yml: increase() of a
+  // counter that never appeared would stay silent on its first failure).
+  for (const target of WARM_TARGETS) for (const outcome of ['ok', 'failed']) metrics.warmRuns.inc({ target, outcome }, 0);
   const warmer = createWarmer({ ...warmerDeps, limit: db.background });
   const requestWarmer = createWarmer(warmerDeps);
   const rewarmer = createRewarmer(warmer, logger, config.cache.rewarmDelayMs);
