@@ -11,13 +11,10 @@
  *
  * One event per invalidation that changed an answer of the contract's operations, whichever
  * producer evicted it (the ORM subscriber for the gateway's own writes, the change capture for
- * every other committed write, an admin's invalidation); `at` is when it was evicted.
+ * every other committed write, an admin's invalidation); `at` is the commit time.
  */
 import type { GraphQLSchema } from 'graphql';
-import type { TokenService } from '../auth/tokens';
-import type { Orm } from '../db/orm';
 import type { Logger } from '../observability/logger';
-import type { DocumentResolver } from '../http/trusted-documents';
 import { createLocalBus, createRedisBus, type ChangeBus } from './bus';
 import { createChangeInterpreter, everything, type Invalidated } from './changes';
 import { createHub, type LiveChange } from './hub';
@@ -39,19 +36,9 @@ export interface LiveChangesOptions {
   logger: Logger;
 }
 
-export interface LiveRouteOptions {
-  schema: GraphQLSchema;
-  orm: Orm;
-  tokens: TokenService;
-  documents: DocumentResolver;
-  maxBodyBytes: number;
-  maxStreams: number;
-  metrics: {
-    onStreams(delta: number): void;
-    onRefused(reason: 'limit' | 'unauthenticated'): void;
-    onEventSent(): void;
-  };
-}
+/** The stream route's dependencies, its three counters grouped as `metrics`; the logger is the module's. */
+type RouteMetrics = Pick<StreamRouteDeps, 'onStreams' | 'onRefused' | 'onEventSent'>;
+export type LiveRouteOptions = Omit<StreamRouteDeps, keyof RouteMetrics | 'logger'> & { metrics: RouteMetrics };
 
 export async function createLiveChanges(options: LiveChangesOptions) {
   const { logger } = options;
