@@ -216,6 +216,7 @@ describeWith('Redis')('Redis store layout', () => {
     expect(keys).toEqual(
       [
         `${prefix}{h7}:a`,
+        `${prefix}{h7}:m`, // the key explorer's descriptions
         `${prefix}{h7}:r:k1`,
         `${prefix}{h7}:t:Patient:3#core`,
         `${prefix}{h7}:t:Q:dashboardStats`,
@@ -227,13 +228,13 @@ describeWith('Redis')('Redis store layout', () => {
 
   it('lets its index keys expire with the answers they point to', async () => {
     await store.store(8, 'k2', body('x'), ['Ward:4'], 300, await fenceOf(store, 8, 'k2'));
-    for (const key of [`${prefix}{h8}:t:Ward:4`, `${prefix}{h8}:y:Ward`, `${prefix}{h8}:a`]) {
+    for (const key of [`${prefix}{h8}:t:Ward:4`, `${prefix}{h8}:y:Ward`, `${prefix}{h8}:a`, `${prefix}{h8}:m`]) {
       const ttl = await redis.pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(300);
     }
     await sleep(400);
-    expect(await redis.exists(`${prefix}{h8}:t:Ward:4`, `${prefix}{h8}:y:Ward`, `${prefix}{h8}:a`, `${prefix}{h8}:r:k2`)).toBe(0);
+    expect(await redis.exists(`${prefix}{h8}:t:Ward:4`, `${prefix}{h8}:y:Ward`, `${prefix}{h8}:a`, `${prefix}{h8}:m`, `${prefix}{h8}:r:k2`)).toBe(0);
   });
 
   it('is not disturbed by unrelated keys that look like entity tags', async () => {

@@ -160,7 +160,8 @@ export function createCache(options: CacheOptions) {
       }
       if (ticket.mode === 'request') count(ticket.scope, 'misses');
       try {
-        const outcome = await store.store(ticket.scope, ticket.key, body, tags, ttl, ticket.storeFence());
+        const label = { operationName: ticket.operationName() ?? '', variables: ticket.variables };
+        const outcome = await store.store(ticket.scope, ticket.key, body, tags, ttl, ticket.storeFence(), label);
         if (outcome === 'stored') count(ticket.scope, 'stores');
         else if (outcome === 'stale') count(ticket.scope, 'staleSkips');
         return outcome;
@@ -216,7 +217,7 @@ export function createCache(options: CacheOptions) {
           count(scope, 'hits');
           return { hit: found.hit, fence: found.fence, verify: verifier.sample() };
         }
-        const miss = (): LookupResult => ({ hit: null, ticket: new CacheTicket(scope, key, 'request', deps, found, undefined, c.computeOnce) });
+        const miss = (): LookupResult => ({ hit: null, ticket: new CacheTicket(scope, key, 'request', deps, found, undefined, c.computeOnce, c.variables) });
         // Answerable from another cached answer? (a filtered ward map from the whole one)
         const fromBase = !found.stale && found.fence !== null ? derived(store, scope, op, c, (base) => keyFor(caller, base)) : null;
         const settleDerived = (d: Derived | null): LookupResult => {
@@ -262,9 +263,10 @@ export function createCache(options: CacheOptions) {
     async openForWarm(caller: CacheCaller, op: OperationRequest): Promise<CacheTicket | string> {
       const fence = await store.fence(caller.hospitalId);
       if (fence === null) return 'the cache store is unavailable';
-      const key = keyFor(caller, op);
-      if (key === null) return `${op.operationName ?? 'the operation'} is not a cacheable query`;
-      return new CacheTicket(caller.hospitalId, key, 'warm', deps, { fence });
+      const c = canonical(op);
+      const key = keyFor(caller, op, c);
+      if (key === null || c === null) return `${op.operationName ?? 'the operation'} is not a cacheable query`;
+      return new CacheTicket(caller.hospitalId, key, 'warm', deps, { fence }, undefined, true, c.variables);
     },
 
     /**

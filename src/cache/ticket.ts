@@ -43,6 +43,8 @@ export class CacheTicket {
     readonly expected?: StoredResponse,
     /** Worth computing once across processes (false for live answers that are never stored). */
     readonly computeOnce = true,
+    /** The JSON text of its coerced variables (the key explorer shows it). */
+    readonly variables = '{}',
   ) {
     if (looked) {
       this.fence = looked.fence;

@@ -1,8 +1,11 @@
-import type { Fence, Lookup, ResponseStore, StoreOutcome, WriteIntent } from './store';
+import { explore } from './explore';
+import type { EntryInfo, EntryLabel, Fence, Lookup, ResponseStore, StoreOutcome, WriteIntent } from './store';
 import { tagType } from './store';
 
 interface Entry {
   scope: number;
+  key: string;
+  label: EntryLabel;
   body: Buffer;
   storedAt: number;
   freshUntil: number;
@@ -10,6 +13,8 @@ interface Entry {
   expiresAt: number;
   tags: readonly string[];
 }
+
+const NO_LABEL: EntryLabel = { operationName: '', variables: '{}' };
 
 export interface MemoryStoreOptions {
   /** Upper bound on stored bytes; the least recently stored entries go first. Default 256 MiB. */
@@ -28,6 +33,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
   const now = options.now ?? Date.now;
   const retainStaleMs = options.retainStaleMs ?? 0;
   const entries = new Map<string, Entry>();
+  /** Per scope, its entries' map keys in store order (the explorer lists a scope without visiting others). */
+  const byScope = new Map<number, Set<string>>();
   const byTag = new Map<string, Set<string>>(); // `${scope}|${tag}` → entry keys
   const byType = new Map<string, Set<string>>(); // `${scope}|${type}` → tags
   const epochs = new Map<number, number>();
@@ -50,6 +57,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
     const e = entries.get(k);
     if (!e) return false;
     entries.delete(k);
+    const own = byScope.get(e.scope);
+    if (own && own.delete(k) && own.size === 0) byScope.delete(e.scope);
     bytes -= e.body.length;
     // Keep the tag index exact, so it never outgrows the entries it points to.
     for (const tag of e.tags) {
@@ -96,6 +105,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
     return removed;
   }
 
+  const infoOf = (e: Entry): EntryInfo => ({ key: e.key, ...e.label, bytes: e.body.length, storedAt: e.storedAt, freshUntil: e.freshUntil, tags: e.tags });
+  /** The scope's present entries, oldest stored first. */
+  function* present(scope: number): Generator<EntryInfo> {
+    for (const k of byScope.get(scope) ?? []) {
+      const e = entries.get(k);
+      if (e) yield infoOf(e);
+    }
+  }
+  /** Distinct present entries behind these tags. */
+  function tagged(scope: number, tags: Iterable<string>): number {
+    const seen = new Set<string>();
+    for (const tag of tags) for (const k of byTag.get(`${scope}|${tag}`) ?? []) if (entries.has(k)) seen.add(k);
+    return seen.size;
+  }
+
   function index(map: Map<string, Set<string>>, name: string, member: string): void {
     let set = map.get(name);
     if (!set) map.set(name, (set = new Set()));
@@ -123,13 +147,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
       return String(epochs.get(scope) ?? 0);
     },
 
-    async store(scope, key, body, tags, ttlMs, fence: Fence): Promise<StoreOutcome> {
+    async store(scope, key, body, tags, ttlMs, fence: Fence, label = NO_LABEL): Promise<StoreOutcome> {
       if (fence === null) return 'skipped';
       if (!unaffected(scope, tags, Number(fence))) return 'stale';
       const k = entryKey(scope, key);
       drop(k);
       const t = now();
-      entries.set(k, { scope, body, storedAt: t, freshUntil: t + ttlMs, expiresAt: t + ttlMs + retainStaleMs, tags });
+      entries.set(k, { scope, key, label, body, storedAt: t, freshUntil: t + ttlMs, expiresAt: t + ttlMs + retainStaleMs, tags });
+      let own = byScope.get(scope);
+      if (!own) byScope.set(scope, (own = new Set()));
+      own.add(k);
       bytes += body.length;
       for (const tag of tags) {
         index(byTag, `${scope}|${tag}`, k);
@@ -200,7 +227,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
       versions.set(scope, { tags: new Map(), floor: bump(scope) });
       closeIntent(intent);
       let removed = 0;
-      for (const [k, e] of entries) if (e.scope === scope && drop(k)) removed += 1;
+      for (const k of [...(byScope.get(scope) ?? [])]) if (drop(k)) removed += 1;
       for (const map of [byTag, byType]) for (const name of [...map.keys()]) if (name.startsWith(`${scope}|`)) map.delete(name);
       return removed;
     },
@@ -208,8 +235,23 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
     async entries(scope) {
       const t = now();
       let n = 0;
-      for (const e of entries.values()) if (e.scope === scope && e.freshUntil > t) n += 1;
+      for (const k of byScope.get(scope) ?? []) if ((entries.get(k)?.freshUntil ?? 0) > t) n += 1;
       return n;
+    },
+
+    // One pass over the scope's own entries (byScope), never over other hospitals'.
+    list: async (scope, filter) => explore(present(scope), now()).list(filter),
+    census: async (scope) => explore(present(scope), now()).census(),
+
+    async describe(scope, key) {
+      const e = entries.get(entryKey(scope, key));
+      return e && e.freshUntil > now() ? infoOf(e) : null;
+    },
+
+    async count(scope, selection) {
+      if (selection.kind === 'all') return byScope.get(scope)?.size ?? 0;
+      if (selection.kind === 'tags') return tagged(scope, selection.tags);
+      return tagged(scope, byType.get(`${scope}|${selection.typename}`) ?? []);
     },
 
     async memoryBytes() {
@@ -218,6 +260,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ResponseSto
 
     async close() {
       entries.clear();
+      byScope.clear();
       byTag.clear();
       byType.clear();
     },

@@ -45,19 +45,19 @@ end
 `;
 
 // KEYS: 1 epoch, 2 response, 3 all-index, 4 earliest intent deadline, 5 versions, 6 version
-// floor, then pairs (tag set, type index). ARGV: 1 fence, 2 ttl ms, 3 value, 4 tag count n,
-// 5..4+n the tags, then the distinct types. Refused (0) when something the answer carries was
-// invalidated since the fence was read, or a write intent expired unconfirmed (the scope waits
-// for a purge).
+// floor, 7 descriptions, then pairs (tag set, type index). ARGV: 1 fence, 2 ttl ms, 3 value, 4 tag
+// count n, 5 the answer's description (the explorer's, see redis-explore.ts), 6..5+n the tags,
+// then the distinct types. Refused (0) when something the answer carries was invalidated since
+// the fence was read, or a write intent expired unconfirmed (the scope waits for a purge).
 export const STORE_SCRIPT = `
 local fence = tonumber(ARGV[1])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current ~= fence then
   if tonumber(redis.call('GET', KEYS[6]) or '0') > fence then return 0 end
   local n = tonumber(ARGV[4])
-  for i = 5, #ARGV do
+  for i = 6, #ARGV do
     local member = ARGV[i]
-    if i > 4 + n then member = 'type:' .. member end
+    if i > 5 + n then member = 'type:' .. member end
     local v = redis.call('ZSCORE', KEYS[5], member)
     if v and tonumber(v) > fence then return 0 end
   end
@@ -73,8 +73,12 @@ local function add(index, member)
   redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
   if redis.call('PTTL', index) < ttl then redis.call('PEXPIRE', index, ttl) end
 end
+-- The descriptions of answers that expired by themselves go with their index entries.
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do redis.call('HDEL', KEYS[7], gone) end
+redis.call('HSET', KEYS[7], KEYS[2], ARGV[5])
+if redis.call('PTTL', KEYS[7]) < ttl then redis.call('PEXPIRE', KEYS[7], ttl) end
 add(KEYS[3], KEYS[2])
-for i = 7, #KEYS, 2 do
+for i = 8, #KEYS, 2 do
   add(KEYS[i], KEYS[2])
   add(KEYS[i + 1], KEYS[i])
 end
@@ -82,28 +86,29 @@ return 1
 `;
 
 // KEYS: 1 epoch, 2 all-index, 3 write intents, 4 earliest intent deadline, 5 versions, 6 version
-// floor, 7.. tag sets. ARGV: 1 the intent this invalidation confirms ('' for none), 2.. the tags
-// (in the order of their sets). Returns responses removed.
+// floor, 7 descriptions, 8.. tag sets. ARGV: 1 the intent this invalidation confirms ('' for
+// none), 2.. the tags (in the order of their sets). Returns responses removed.
 export const INVALIDATE_SCRIPT = `
 ${CLOSE_INTENT}
 ${RECORD_VERSION}
 local epoch = redis.call('INCR', KEYS[1])
 local removed = 0
-for i = 7, #KEYS do
+for i = 8, #KEYS do
   for _, key in ipairs(redis.call('ZRANGE', KEYS[i], 0, -1)) do
     removed = removed + redis.call('DEL', key)
     redis.call('ZREM', KEYS[2], key)
+    redis.call('HDEL', KEYS[7], key)
   end
   redis.call('DEL', KEYS[i])
-  record_version(KEYS[5], epoch, ARGV[i - 5])
+  record_version(KEYS[5], epoch, ARGV[i - 6])
 end
 trim_versions(KEYS[5], KEYS[6])
 close_intent(KEYS[3], KEYS[4], ARGV[1])
 return removed
 `;
 
-// KEYS: 1 epoch, 2 all-index, 3 type index, 4 versions, 5 version floor. ARGV: 1 the type.
-// Touches only the tag sets of that type.
+// KEYS: 1 epoch, 2 all-index, 3 type index, 4 versions, 5 version floor, 6 descriptions. ARGV:
+// 1 the type. Touches only the tag sets of that type.
 export const INVALIDATE_TYPE_SCRIPT = `
 ${RECORD_VERSION}
 local epoch = redis.call('INCR', KEYS[1])
@@ -112,6 +117,7 @@ for _, tagSet in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
   for _, key in ipairs(redis.call('ZRANGE', tagSet, 0, -1)) do
     removed = removed + redis.call('DEL', key)
     redis.call('ZREM', KEYS[2], key)
+    redis.call('HDEL', KEYS[6], key)
   end
   redis.call('DEL', tagSet)
 end
@@ -122,7 +128,7 @@ return removed
 `;
 
 // KEYS: 1 epoch, 2 all-index, 3 write intents, 4 earliest intent deadline, 5 versions, 6 version
-// floor. ARGV: 1 the intent this purge confirms ('' for none). Also closes every expired intent:
+// floor, 7 descriptions. ARGV: 1 the intent this purge confirms ('' for none). Also closes every expired intent:
 // this purge covers the writes they announced, which committed (if at all) before their
 // deadline. Every answer computed before it is refused (the floor), so the versions can go.
 export const PURGE_SCRIPT = `
@@ -135,6 +141,7 @@ for _, key in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
 end
 redis.call('DEL', KEYS[2])
 redis.call('DEL', KEYS[5])
+redis.call('DEL', KEYS[7])
 redis.call('SET', KEYS[6], epoch)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 close_intent(KEYS[3], KEYS[4], ARGV[1])
@@ -160,9 +167,10 @@ close_intent(KEYS[1], KEYS[2], ARGV[1])
 return 1
 `;
 
-// KEYS: 1 all-index, 2 response. Returns 1 when the response was there.
+// KEYS: 1 all-index, 2 response, 3 descriptions. Returns 1 when the response was there.
 export const EVICT_SCRIPT = `
 redis.call('ZREM', KEYS[1], KEYS[2])
+redis.call('HDEL', KEYS[3], KEYS[2])
 return redis.call('DEL', KEYS[2])
 `;
 

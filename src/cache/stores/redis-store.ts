@@ -16,9 +16,10 @@ import {
 } from './redis-scripts';
 import { createCoalescer } from './coalesce';
 import { createLocalTier, type LocalCopy } from './local-tier';
+import { createRedisExplorer, description } from './redis-explore';
 import { createLiveness } from './redis-liveness';
 import { confirmWithin, ReplyTimeout, whileAlive, within } from './redis-timing';
-import { StoreWriteError, tagType, type Fence, type Lookup, type ResponseStore, type StoreOutcome, type WriteIntent } from './store';
+import { StoreReadError, StoreWriteError, tagType, type Fence, type Lookup, type ResponseStore, type StoreOutcome, type WriteIntent } from './store';
 
 export interface RedisStoreOptions {
   url: string;
@@ -120,7 +121,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
     }
   }
 
-  const purgeKeys = (scope: number) => [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}w`, `${k(scope)}wd`, `${k(scope)}v`, `${k(scope)}vf`];
+  const purgeKeys = (scope: number) => [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}w`, `${k(scope)}wd`, `${k(scope)}v`, `${k(scope)}vf`, `${k(scope)}m`];
 
   const liveness = createLiveness(redis, {
     deadAfterMs: deadMs,
@@ -233,6 +234,17 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
     throw err;
   }
 
+  const explorer = createRedisExplorer({
+    script: (source, keys, args) => script(source, keys, args),
+    hget: (hash, field) => redis.hget(hash, field),
+    k,
+    // An operator's read: it waits as long as a write may, and fails rather than answer "nothing".
+    bounded: (what, op) => within(op(), writeMs).catch((err: unknown) => {
+      options.onError?.();
+      throw new StoreReadError(`Redis did not answer ${what} within ${writeMs} ms: ${err instanceof Error ? err.message : String(err)}`);
+    }),
+  });
+
   try {
     await redis.connect();
   } catch {
@@ -257,9 +269,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
 
     // Not bound by the read budget: a store refused for slowness costs a recomputation per
     // request until one gets through (the metastable collapse a saturated core used to show).
-    store: (scope, key, body, tags, ttlMs, fence: Fence) => {
+    store: (scope, key, body, tags, ttlMs, fence: Fence, label = { operationName: '', variables: '{}' }) => {
       if (fence === null || dirty.has(scope)) return Promise.resolve<StoreOutcome>('skipped');
-      const keys = [`${k(scope)}e`, `${k(scope)}r:${key}`, `${k(scope)}a`, `${k(scope)}wd`, `${k(scope)}v`, `${k(scope)}vf`];
+      const keys = [`${k(scope)}e`, `${k(scope)}r:${key}`, `${k(scope)}a`, `${k(scope)}wd`, `${k(scope)}v`, `${k(scope)}vf`, `${k(scope)}m`];
       for (const tag of tags) keys.push(`${k(scope)}t:${tag}`, `${k(scope)}y:${tagType(tag)}`);
       const types = [...new Set(tags.map(tagType))];
       const now = Date.now();
@@ -269,7 +281,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
       return read<StoreOutcome>(
         'skipped',
         async () => {
-          if ((await script(STORE_SCRIPT, keys, [fence, physicalTtl, value, tags.length, ...tags, ...types])) !== 1) return 'stale';
+          const described = description(label, now, now + ttlMs, body.length, tags);
+          if ((await script(STORE_SCRIPT, keys, [fence, physicalTtl, value, tags.length, described, ...tags, ...types])) !== 1) return 'stale';
           tier?.set(scope, key, { body, storedAt: now, freshUntil: now + ttlMs, header });
           return 'stored';
         },
@@ -310,7 +323,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
 
     invalidateType: (scope, typename) =>
       confirmed(`the invalidation of ${typename} in hospital ${scope}`, () =>
-        script(INVALIDATE_TYPE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}y:${typename}`, `${k(scope)}v`, `${k(scope)}vf`], [typename]),
+        script(INVALIDATE_TYPE_SCRIPT, [`${k(scope)}e`, `${k(scope)}a`, `${k(scope)}y:${typename}`, `${k(scope)}v`, `${k(scope)}vf`, `${k(scope)}m`], [typename]),
       ).catch((err: unknown) => afterDirtyInvalidation(scope, err)),
 
     purge: (scope, intent) => {
@@ -329,7 +342,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
         return fence !== null && (epoch ?? '0') === fence && openWrite === null;
       }),
 
-    evict: (scope, key) => confirmed(`the eviction of one answer`, () => script(EVICT_SCRIPT, [`${k(scope)}a`, `${k(scope)}r:${key}`])).then((n) => n === 1),
+    evict: (scope, key) => confirmed(`the eviction of one answer`, () => script(EVICT_SCRIPT, [`${k(scope)}a`, `${k(scope)}r:${key}`, `${k(scope)}m`])).then((n) => n === 1),
+
+    ...explorer,
 
     memoryBytes: () =>
       read<number | null>(null, async () => {

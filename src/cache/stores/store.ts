@@ -31,6 +31,42 @@ export type Lookup =
   | { hit: StoredResponse; fence: Fence }
   | { hit: null; fence: Fence; stale?: StoredResponse };
 
+/** What a stored answer is, for the key explorer (the cache passes it with each store). */
+export interface EntryLabel {
+  /** The operation name the client sent (`Dashboard`…); empty for an anonymous operation. */
+  operationName: string;
+  /** The JSON text of its variables after defaults. */
+  variables: string;
+}
+
+/** A stored answer as the key explorer, the dry runs and the per-operation figures see it (never its body). */
+export interface EntryInfo extends EntryLabel {
+  /** The response key (within its scope). */
+  key: string;
+  /** The stored answer's size (its body). */
+  bytes: number;
+  storedAt: number;
+  freshUntil: number;
+  tags: readonly string[];
+}
+
+export interface EntryPage {
+  /** Fresh answers that match. */
+  totalCount: number;
+  /** The newest `first` of them, newest first. */
+  entries: EntryInfo[];
+}
+
+/** One operation's share of a scope's fresh answers. */
+export interface OperationCensus {
+  operationName: string;
+  entries: number;
+  bytes: number;
+}
+
+/** What an invalidation (or a purge: `all`) would remove, for dry runs. */
+export type Selection = { kind: 'tags'; tags: readonly string[] } | { kind: 'type'; typename: string } | { kind: 'all' };
+
 export type StoreOutcome = 'stored' | 'stale' | 'skipped';
 
 export type StoreState = 'up' | 'degraded';
@@ -51,6 +87,11 @@ export class StoreWriteError extends Error {
   override name = 'StoreWriteError';
 }
 
+/** Thrown when the store did not answer an operator's read (explorer, census, dry-run count) in time. */
+export class StoreReadError extends Error {
+  override name = 'StoreReadError';
+}
+
 export interface ResponseStore {
   readonly backend: 'memory' | 'redis';
   state(): StoreState;
@@ -62,7 +103,7 @@ export interface ResponseStore {
    */
   fence(scope: number): Promise<Fence>;
   /** Stores unless something the answer carries was invalidated since `fence` was read ('stale'). */
-  store(scope: number, key: string, body: Buffer, tags: readonly string[], ttlMs: number, fence: Fence): Promise<StoreOutcome>;
+  store(scope: number, key: string, body: Buffer, tags: readonly string[], ttlMs: number, fence: Fence, label?: EntryLabel): Promise<StoreOutcome>;
   /**
    * Claims the computation of `key` for up to `ms`, so identical misses across processes run
    * once. A release function: compute (also when the store cannot tell); null: another caller
@@ -92,6 +133,18 @@ export interface ResponseStore {
   evict(scope: number, key: string): Promise<boolean>;
   /** Live entries of the scope. */
   entries(scope: number): Promise<number>;
+  /*
+   * The explorer's reads: from the scope's own indexes, never a scan of the keyspace; they
+   * change nothing (no counters, no local copies, no lease).
+   */
+  /** The scope's fresh answers, newest first; `operationName` keeps those of that operation. */
+  list(scope: number, filter: { operationName?: string | null; first: number }): Promise<EntryPage>;
+  /** One answer's description, or null when it is not there (or no longer fresh). */
+  describe(scope: number, key: string): Promise<EntryInfo | null>;
+  /** Fresh answers and their bytes per operation. */
+  census(scope: number): Promise<OperationCensus[]>;
+  /** How many answers an invalidation (or purge) of `selection` would remove now. */
+  count(scope: number, selection: Selection): Promise<number>;
   /** Memory the store uses, in bytes (null when it cannot tell). */
   memoryBytes(): Promise<number | null>;
   close(): Promise<void>;
