@@ -71,6 +71,17 @@ describe('limits on bad input', () => {
     expect(wrongType).toMatchObject({ status: 400, code: 'BAD_USER_INPUT' });
   });
 
+  it('answers BAD_USER_INPUT, never an internal error, to more than 50 bad variable values', async () => {
+    // graphql-js stops after 50 coercion errors with an error of its own (found by http-fuzz).
+    const targets = Array.from({ length: 60 }, () => ({ typename: 'Patient', id: '1' }));
+    const res = await post(JSON.stringify({ query: op('WarmCache'), variables: { targets } }));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.errors).toHaveLength(51);
+    expect(new Set(body.errors.map((e) => e.extensions.code))).toEqual(new Set(['BAD_USER_INPUT']));
+    expect(body.errors[50].message).toBe('Too many errors processing variables, error limit reached. Execution aborted.');
+  });
+
   it('can turn introspection off (production default)', async () => {
     const base = testConfig(sqliteDatabase());
     const prod = await startTestGateway({ ...base, limits: { ...base.limits, introspection: false } });

@@ -15,7 +15,14 @@ import { costLimitPlugin, limitRules, type QueryLimits } from './limits';
  * else (a driver error, a bug) reaches the client as a bare INTERNAL_SERVER_ERROR, with no
  * message detail, stack or SQL; willSendResponse adds the request id the logs carry.
  */
+/**
+ * graphql-js stops coercing variables after 50 errors with one error of its own, which names no
+ * variable, so Apollo does not recognise it as the client's and would mask it as internal.
+ */
+const TOO_MANY_VARIABLE_ERRORS = 'Too many errors processing variables, error limit reached. Execution aborted.';
+
 function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.message === TOO_MANY_VARIABLE_ERRORS) return { message: formatted.message, extensions: { code: ErrorCode.BadUserInput } };
   const code = formatted.extensions?.code;
   if (code && code !== ErrorCode.InternalServerError) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
