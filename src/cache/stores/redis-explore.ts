@@ -23,15 +23,16 @@ export function parseDescription(key: string, text: string): EntryInfo {
   return { key, operationName, storedAt: Number(storedAt), freshUntil: Number(freshUntil), bytes: Number(bytes), variables, tags };
 }
 
-// Shared by LIST and CENSUS: every present answer of the scope (index score: physical expiry,
-// by Redis' clock) whose description says it is fresh at ARGV[1] (the caller's clock, which
-// wrote storedAt/freshUntil), in chunks (Lua's unpack has a limit).
+// Shared by LIST and CENSUS: every fresh answer of the scope, in chunks (Lua's unpack has a
+// limit). The index is scored by physical expiry (Redis' clock), which is the fresh expiry plus
+// the stale-copy window ARGV[2]: stale copies (up to an hour of them) are skipped by the range,
+// unread; the description's own freshUntil (the writer's clock) is checked against ARGV[1].
 const EACH_FRESH = `
 local t = redis.call('TIME')
 local rnow = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local now = tonumber(ARGV[1])
 local function each_fresh(visit)
-  local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. rnow, '+inf')
+  local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (rnow + tonumber(ARGV[2])), '+inf')
   for i = 1, #keys, 500 do
     local chunk = {}
     for j = i, math.min(i + 499, #keys) do chunk[#chunk + 1] = keys[j] end
@@ -39,37 +40,50 @@ local function each_fresh(visit)
     for j = 1, #chunk do
       local d = descs[j]
       if d then
-        local a = string.find(d, '\\n', 1, true)
-        local b = string.find(d, '\\n', a + 1, true)
-        local c = string.find(d, '\\n', b + 1, true)
-        local e = string.find(d, '\\n', c + 1, true)
-        if tonumber(string.sub(d, b + 1, c - 1)) > now then
-          visit(chunk[j], d, string.sub(d, 1, a - 1), tonumber(string.sub(d, a + 1, b - 1)), tonumber(string.sub(d, c + 1, (e or 0) - 1)))
-        end
+        local op, storedAt, freshUntil, bytes = string.match(d, '^([^\\n]*)\\n(%d+)\\n(%d+)\\n(%d+)')
+        freshUntil = tonumber(freshUntil)
+        if freshUntil and freshUntil > now then visit(chunk[j], d, op, tonumber(storedAt), tonumber(bytes)) end
       end
     end
   end
 end
 `;
 
-// KEYS: 1 all-index, 2 descriptions. ARGV: 1 now, 2 '1' to filter by operation, 3 the operation,
-// 4 first. Returns the match count, then (key, description) of the newest `first`.
+// KEYS: 1 all-index, 2 descriptions. ARGV: 1 now, 2 stale-copy window, 3 '1' to filter by
+// operation, 4 the operation, 5 first. Returns the match count, then (key, description) of the
+// newest `first`.
 const LIST_SCRIPT = `
 ${EACH_FRESH}
 local found = {}
+local times = {}
 each_fresh(function(key, d, op, storedAt)
-  if ARGV[2] ~= '1' or op == ARGV[3] then found[#found + 1] = { storedAt, key, d } end
+  if ARGV[3] ~= '1' or op == ARGV[4] then
+    found[#found + 1] = { storedAt, key, d }
+    times[#times + 1] = storedAt
+  end
 end)
+-- Only the newest \`first\` are sorted with a comparator: the cut-off comes from sorting plain
+-- numbers (no Lua call per comparison), which is most of the cost with thousands of answers.
+local first = tonumber(ARGV[5])
+local total = #found
+if total > first then
+  table.sort(times)
+  local cut = times[#times - first + 1]
+  local newest = {}
+  for _, f in ipairs(found) do if f[1] >= cut then newest[#newest + 1] = f end end
+  found = newest
+end
 table.sort(found, function(x, y) if x[1] ~= y[1] then return x[1] > y[1] end return x[2] < y[2] end)
-local out = { #found }
-for i = 1, math.min(#found, tonumber(ARGV[4])) do
+local out = { total }
+for i = 1, math.min(#found, tonumber(ARGV[5])) do
   out[#out + 1] = found[i][2]
   out[#out + 1] = found[i][3]
 end
 return out
 `;
 
-// KEYS: 1 all-index, 2 descriptions. ARGV: 1 now. Returns (operation, entries, bytes) triples.
+// KEYS: 1 all-index, 2 descriptions. ARGV: 1 now, 2 stale-copy window. Returns (operation,
+// entries, bytes) triples.
 const CENSUS_SCRIPT = `
 ${EACH_FRESH}
 local by = {}
@@ -117,6 +131,8 @@ export interface ExplorerDeps {
   hget(hash: string, field: string): Promise<string | null>;
   /** The scope's key prefix, `<prefix>{h<id>}:`. */
   k(scope: number): string;
+  /** How long an expired answer is kept as a stale copy (the index's scores include it). */
+  retainStaleMs: number;
   /** Bounds an explorer call: it answers or fails, never "empty" for a slow Redis. */
   bounded<T>(what: string, op: () => Promise<T>): Promise<T>;
 }
@@ -129,7 +145,7 @@ export function createRedisExplorer(deps: ExplorerDeps) {
     list: (scope: number, filter: { operationName?: string | null; first: number }): Promise<EntryPage> =>
       bounded('the listing of cached answers', async () => {
         const filtered = filter.operationName != null;
-        const reply = await script<Array<number | string>>(LIST_SCRIPT, [`${k(scope)}a`, `${k(scope)}m`], [Date.now(), filtered ? '1' : '0', filter.operationName ?? '', filter.first]);
+        const reply = await script<Array<number | string>>(LIST_SCRIPT, [`${k(scope)}a`, `${k(scope)}m`], [Date.now(), deps.retainStaleMs, filtered ? '1' : '0', filter.operationName ?? '', filter.first]);
         const entries: EntryInfo[] = [];
         for (let i = 1; i < reply.length; i += 2) {
           const key = String(reply[i]);
@@ -148,7 +164,7 @@ export function createRedisExplorer(deps: ExplorerDeps) {
 
     census: (scope: number): Promise<OperationCensus[]> =>
       bounded('the census of cached answers', async () => {
-        const reply = await script<Array<number | string>>(CENSUS_SCRIPT, [`${k(scope)}a`, `${k(scope)}m`], [Date.now()]);
+        const reply = await script<Array<number | string>>(CENSUS_SCRIPT, [`${k(scope)}a`, `${k(scope)}m`], [Date.now(), deps.retainStaleMs]);
         const out: OperationCensus[] = [];
         for (let i = 0; i < reply.length; i += 3) out.push({ operationName: String(reply[i]), entries: Number(reply[i + 1]), bytes: Number(reply[i + 2]) });
         return out.sort((a, b) => a.operationName.localeCompare(b.operationName));

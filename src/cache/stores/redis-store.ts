@@ -238,6 +238,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Resp
     script: (source, keys, args) => script(source, keys, args),
     hget: (hash, field) => redis.hget(hash, field),
     k,
+    retainStaleMs,
     // An operator's read: it waits as long as a write may, and fails rather than answer "nothing".
     bounded: (what, op) => within(op(), writeMs).catch((err: unknown) => {
       options.onError?.();
