@@ -1,15 +1,15 @@
-import { getOperationAST, isObjectType, parse, TypeInfo, visit, visitWithTypeInfo, type GraphQLSchema } from 'graphql';
-// The cache's own declarations (which facet a field is, what each change evicts): the events
-// are derived from the very tags the cache evicts, so they are read where they are declared.
-import { ENTITY_FACETS, FEEDS, ROOT_TAGS, rootTag, type ResponseCache } from '../cache';
+import type { GraphQLSchema } from 'graphql';
+// The cache's own declarations (what each change evicts, which tags an operation's answers
+// carry): the events are derived from the very tags the cache evicts, so they are read there.
+import { FEEDS, operationTags, type OperationTags, type ResponseCache } from '../cache';
 
 /**
  * What an invalidation means for the contract's operations: which of their answers changed.
  *
  * Derived, not declared a second time: each operation of the contract is walked against the
- * schema once, collecting the tags its answers can carry (root tags by ROOT_TAGS, entity tags by
- * the types and facets it selects, as src/cache/keying/tags.ts tags a stored answer). A tag an
- * invalidation names then changed exactly the operations whose answers can carry it.
+ * schema once, collecting the tags its answers can carry (operationTags, shared with the
+ * dependency map). A tag an invalidation names then changed exactly the operations whose answers
+ * can carry it.
  */
 
 /** The operations of operations.graphql a live change names, in the order they are reported. */
@@ -31,43 +31,6 @@ export interface ChangeSummary {
 
 /** Every operation, any patient: a purge, a type invalidation, or a gap in what was heard. */
 export const everything = (): ChangeSummary => ({ operations: [...LIVE_OPERATIONS], patientIds: [] });
-
-interface Shows {
-  /** `Q:dashboardStats`, `Q:patient:null`… */
-  roots: Set<string>;
-  /** `Ward`, `Patient#core`… (type, and facet for faceted types). */
-  entities: Set<string>;
-}
-
-function showsOf(schema: GraphQLSchema, name: string, text: string): Shows {
-  const doc = parse(text);
-  const op = getOperationAST(doc, name);
-  if (!op || op.operation !== 'query') throw new Error(`Live changes: ${name} is not a query of the contract's operations`);
-  const query = schema.getQueryType();
-  const shows: Shows = { roots: new Set(), entities: new Set() };
-  const typeInfo = new TypeInfo(schema);
-  visit(
-    doc,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        const parent = typeInfo.getParentType();
-        const field = node.name.value;
-        if (!parent || field.startsWith('__')) return;
-        if (parent === query) {
-          const rule = ROOT_TAGS[field];
-          if (rule === 'always') shows.roots.add(rootTag(field));
-          else if (rule === 'whenNull') shows.roots.add(rootTag(`${field}:null`));
-          return;
-        }
-        // Objects with an id carry their own tag (the response cache collects them by `id`).
-        if (!isObjectType(parent) || !parent.getFields().id) return;
-        const facets = ENTITY_FACETS[parent.name];
-        shows.entities.add(facets ? `${parent.name}#${facets[field] ?? 'core'}` : parent.name);
-      },
-    }),
-  );
-  return shows;
-}
 
 /**
  * Types whose every change that evicts their own tag also evicts the tag of the patient they
@@ -96,11 +59,13 @@ function entityOf(tag: string): { type: string; id: string; key: string } | null
  * missing or is no query.
  */
 export function createChangeInterpreter(schema: GraphQLSchema, operations: ReadonlyMap<string, string>) {
-  const shows = new Map<LiveOperation, Shows>();
+  const shows = new Map<LiveOperation, OperationTags>();
   for (const name of LIVE_OPERATIONS) {
     const text = operations.get(name);
     if (!text) throw new Error(`Live changes: the contract has no operation ${name}`);
-    shows.set(name, showsOf(schema, name, text));
+    const tags = operationTags(schema, name, text);
+    if (!tags) throw new Error(`Live changes: ${name} is not a query of the contract's operations`);
+    shows.set(name, tags);
   }
   const throughPatient = new Map<string, boolean>();
   const isNamedThroughPatient = (type: string) => {
