@@ -91,6 +91,12 @@ export interface GatewayConfig {
     /** Applied changes are kept in the log this long (ms), then pruned. */
     retentionMs: number;
   };
+  /**
+   * Per-operation and cluster-wide cache figures (src/figures): with Redis, each process
+   * publishes its own every `publishMs`; they live `retainMs` after a process's last publication.
+   * Absent: the defaults (5 s, 1 h).
+   */
+  figures: { publishMs: number; retainMs: number };
   jobs: {
     enabled: boolean;
     /** node-cron expressions with seconds. */
@@ -142,6 +148,8 @@ const EnvSchema = z.object({
   CHANGE_CAPTURE_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
   CHANGE_CAPTURE_FAIL_CLOSED_MS: z.coerce.number().int().min(200).max(3_600_000).default(3000),
   CHANGE_CAPTURE_RETENTION_HOURS: z.coerce.number().min(0.01).max(24 * 90).default(24),
+  FIGURES_PUBLISH_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
+  FIGURES_RETAIN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
   WARM_JOBS: bool.default('true'),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
@@ -192,6 +200,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): GatewayConf
   if (e.CHANGE_CAPTURE_FAIL_CLOSED_MS < e.CHANGE_CAPTURE_BOUND_MS) {
     problems.push(`CHANGE_CAPTURE_FAIL_CLOSED_MS: ${e.CHANGE_CAPTURE_FAIL_CLOSED_MS} must be at least CHANGE_CAPTURE_BOUND_MS (${e.CHANGE_CAPTURE_BOUND_MS})`);
   }
+  // Figures must outlive a few publications, or a live process would blink out of the list.
+  if (e.FIGURES_RETAIN_SECONDS * 1000 < 3 * e.FIGURES_PUBLISH_MS) {
+    problems.push(`FIGURES_RETAIN_SECONDS: ${e.FIGURES_RETAIN_SECONDS} must be at least three FIGURES_PUBLISH_MS (${e.FIGURES_PUBLISH_MS} ms)`);
+  }
   const ttlPerCoordinate = ttlCheck;
   if (problems.length > 0 || typeof ttlPerCoordinate === 'string') throw new ConfigError(problems);
   return {
@@ -224,6 +236,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): GatewayConf
       pollMs: e.CHANGE_CAPTURE_POLL_MS,
       retentionMs: Math.round(e.CHANGE_CAPTURE_RETENTION_HOURS * 3600_000),
     },
+    figures: { publishMs: e.FIGURES_PUBLISH_MS, retainMs: e.FIGURES_RETAIN_SECONDS * 1000 },
     jobs: { enabled: e.WARM_JOBS, dashboardCron: e.WARM_DASHBOARD_CRON, wardCron: e.WARM_WARDS_CRON },
     limits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,

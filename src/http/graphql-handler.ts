@@ -236,7 +236,10 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       const answer = await writeApolloResponse(res, response, etag, ifNoneMatch, encoded && parts ? { encoded, suffix: parts.suffix } : null);
       share?.(outcome === 'ok' ? answer : null);
       const ext = cache?.extension();
-      deps.observe({ ...record, sql: sql.count, cache: ext?.hit ? 'hit' : cache ? 'miss' : 'none', ageMs: ext?.hit ? ext.ageMs : null, status: res.statusCode, outcome, durationMs: elapsed() });
+      // A miss is an answer computed for the cache (what its counters count): an uncached query
+      // (the admin's live figures) or an execution that failed is neither a hit nor a miss.
+      const looked = ext?.hit ? 'hit' : cache?.stored() !== undefined ? 'miss' : 'none';
+      deps.observe({ ...record, sql: sql.count, cache: looked, ageMs: ext?.hit ? ext.ageMs : null, status: res.statusCode, outcome, durationMs: elapsed() });
     } finally {
       release?.(); // the database slot, however the execution ended
       share?.(null); // no-op once shared; releases the waiters if anything above failed

@@ -1,3 +1,4 @@
+import type { Figures } from '../figures';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
@@ -16,13 +17,15 @@ export interface RequestRecord {
 }
 
 /**
- * One structured log line and the request metrics per GraphQL request. Metric labels take only
- * the contract's operation names (anything else is `other`), so a client cannot grow the series.
+ * One structured log line, the request metrics and the cache figures (src/figures) per GraphQL
+ * request. Metric labels and figures take only the contract's operation names (anything else is
+ * `other`), so a client cannot grow the series. Without `figures`, none are recorded.
  */
-export function createRequestObserver(metrics: Metrics, logger: Logger, knownOperations: ReadonlySet<string>) {
+export function createRequestObserver(metrics: Metrics, logger: Logger, knownOperations: ReadonlySet<string>, figures: Pick<Figures, 'record'> | null = null) {
   return function observe(r: RequestRecord): void {
     const operation = r.operation && knownOperations.has(r.operation) ? r.operation : 'other';
     metrics.requests.record(operation, r.outcome, r.cache, r.durationMs / 1000);
+    figures?.record(operation, r.hospitalId, r.cache, r.ageMs, r.durationMs);
     // Statements of the requests that executed (a hit sends none, by construction).
     if (r.sql !== null && r.cache !== 'hit') metrics.sqlPerRequest.observe(r.sql);
     if (logger.isLevelEnabled('info')) {

@@ -32,6 +32,7 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<GatewayC
     limits: { maxDepth: 10, maxAliases: 15, maxCost: 100_000, maxBodyBytes: 1024 * 1024, introspection: true },
     http: { trustedDocumentsOnly: false },
     live: { maxStreams: 1000 },
+    figures: { publishMs: 5000, retainMs: 3_600_000 },
     // The production defaults (DB_MAX_CONCURRENT = the pool size, DB_QUEUE_MAX, DB_QUEUE_WAIT_MS).
     backpressure: { maxConcurrent: 10, maxQueue: 200, maxWaitMs: 2000 },
     ...overrides,
