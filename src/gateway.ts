@@ -24,6 +24,7 @@ import { Hospital } from './modules/hospital/hospital.entity';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { createRequestObserver } from './observability/request-log';
+import { createFigures, type Figures } from './figures';
 import { loadContractOperations } from './contract/operations';
 import { createDocumentRegistry } from './contract/documents';
 import { createDocumentResolver } from './http/trusted-documents';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   ormOverrides?: Partial<Options>;
   /** Extra envelop plugins, run before the response cache (observability, tests). */
   envelopPlugins?: Plugin[];
+  /** False: requests are not recorded in the figures (bench/figures measures what recording costs). */
+  recordFigures?: boolean;
 }
 
 export interface Gateway {
@@ -58,6 +61,8 @@ export interface Gateway {
   /** The change capture (null with CHANGE_CAPTURE=off) and whether cached answers may be served. */
   readonly capture: ChangeCapture | null;
   readonly captureClock: CaptureClock;
+  /** Per-operation figures of this process, published to Redis once listening (src/figures). */
+  readonly figures: Figures;
   /** Listens on config.host:config.port (0 picks a free port) and returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -117,7 +122,18 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // Live changes: each invalidation, whoever caused it, is an event of its hospital's streams.
   const live = await createLiveChanges({ typeSchema: buildTypeSchema(), operations: loadContractOperations(), redisUrl: config.redisUrl, redisPrefix: config.cache.redisPrefix, logger });
   cache.onInvalidated((scope, what) => live.invalidated(scope, what));
-  const schema = buildSchema([cacheAdminResolvers({ cache, ledger }), live.resolvers]);
+  // Per-operation figures, shared through Redis (published once the server listens).
+  const contractOperations = new Set(loadContractOperations().keys());
+  const figures = createFigures({
+    redisUrl: config.redisUrl,
+    prefix: config.cache.redisPrefix,
+    operations: contractOperations,
+    publishMs: config.figures.publishMs,
+    retainMs: config.figures.retainMs,
+    logger,
+  });
+  cache.onInvalidated((scope) => figures.invalidated(scope));
+  const schema = buildSchema([cacheAdminResolvers({ cache, ledger, figures }), live.resolvers]);
   // Two producers of invalidations: the ORM's own writes (synchronous, before a mutation
   // answers), and every committed change read from the database's change log (src/capture),
   // applied before this process serves from the cache.
@@ -132,7 +148,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onBacklog: (n) => metrics.captureBacklog.set(n),
   }).catch(async (err: unknown) => {
     // Refused at start (declarations out of date, log unreadable): leave nothing open.
-    await Promise.allSettled([orm.close(true), store.close(), ledger.close(), live.close()]);
+    await Promise.allSettled([orm.close(true), store.close(), ledger.close(), live.close(), figures.close()]);
     throw err;
   });
   metrics.bindCapture(captureClock);
@@ -188,7 +204,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         logger,
         maxBodyBytes: config.limits.maxBodyBytes,
         trustedDocumentsOnly: config.http.trustedDocumentsOnly,
-        observe: createRequestObserver(metrics, logger, new Set(loadContractOperations().keys())),
+        observe: createRequestObserver(metrics, logger, contractOperations, options.recordFigures === false ? null : figures),
         db,
       }), ui.playground),
       '/graphql/stream': live.route({
@@ -225,11 +241,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     scheduler,
     capture,
     captureClock,
+    figures,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           const { port } = server.address() as AddressInfo;
+          void figures.start();
           resolve(`http://${config.host}:${port}`);
         });
       }),
@@ -245,6 +263,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         await closed;
       }
       await apollo.stop();
+      await figures.close(); // a last publication, with the last requests
       await live.close(); // after the last request's invalidation was published
       await orm.close(true);
       await store.close();

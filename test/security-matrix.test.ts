@@ -24,6 +24,7 @@ import { seedDatabase } from '../src/seed/seed';
 import { cacheState, foreignIds, fullState, idsOwnedBy, type EntityType } from './support/db-state';
 import { sqliteDatabase, startTestGateway, testConfig, type GqlResult, type TestGateway } from './support/gateway';
 import { targetsOf, type HospitalTargets } from './support/hospital-targets';
+import { entryId } from '../src/modules/cache-admin/entry-id';
 
 // Subscriptions run on /graphql/stream, not /graphql; DashboardChanges' auth (no or bad token →
 // 401 UNAUTHENTICATED, any role, confined to the hospital) is covered in test/live-changes.test.ts.
@@ -43,6 +44,8 @@ const CALLERS: readonly Caller[] = ['no token', 'forged admin token', 'alg none 
 interface World {
   own: HospitalTargets;
   other: HospitalTargets;
+  /** Key explorer ids of each hospital's Dashboard answer, as the priming below caches it. */
+  entries: { own: string; other: string };
 }
 
 type Data = Record<string, unknown>;
@@ -448,6 +451,52 @@ const SPECS: OperationSpec[] = [
       },
     ],
   },
+  {
+    name: 'CacheEntries',
+    role: 'admin',
+    writes: false,
+    targets: [
+      {
+        label: '',
+        variables: () => ({ first: 500 }),
+        outcome: 'allowed',
+        allowedTitle: "allowed, hospital 1's answers only",
+        check: (data, { after }) => {
+          const page = field<{ totalCount: number; entries: Array<{ id: string }> }>(data, 'cacheEntries');
+          expect(page.totalCount).toBe((after.cache[0] as { entries: number }).entries);
+          for (const e of page.entries) expect(e.id).toMatch(/^h1\./);
+        },
+      },
+    ],
+  },
+  {
+    name: 'EvictCacheEntry',
+    role: 'admin',
+    writes: false,
+    targets: [
+      {
+        label: "on hospital 1's answer",
+        variables: (w) => ({ id: w.entries.own }),
+        outcome: 'allowed',
+        allowedTitle: "allowed, hospital 2's cache untouched",
+        check: (data, { before, after }) => {
+          const gone = field<boolean>(data, 'evictCacheEntry');
+          expect((after.cache[0] as { entries: number }).entries).toBe((before.cache[0] as { entries: number }).entries - (gone ? 1 : 0));
+          expect(after.cache[1]).toEqual(before.cache[1]);
+        },
+      },
+      {
+        label: "on hospital 2's answer",
+        variables: (w) => ({ id: w.entries.other }),
+        outcome: 'allowed',
+        allowedTitle: 'allowed, nothing removed',
+        check: (data, { before, after }) => {
+          expect(field<boolean>(data, 'evictCacheEntry')).toBe(false);
+          expect(after.cache).toEqual(before.cache);
+        },
+      },
+    ],
+  },
 ];
 
 // ------------------------------------------------------------------------------------ the cases
@@ -515,7 +564,13 @@ async function session(): Promise<Session> {
 }
 
 async function world(t: TestGateway): Promise<World> {
-  return { own: await targetsOf(t.gateway.orm, 1), other: await targetsOf(t.gateway.orm, 2) };
+  const dashboard = (hospitalId: number, variables: Record<string, unknown>) =>
+    entryId(hospitalId, t.gateway.cache.keyFor({ hospitalId, role: 'viewer' }, { query: op('Dashboard'), operationName: 'Dashboard', variables }) ?? '');
+  return {
+    own: await targetsOf(t.gateway.orm, 1),
+    other: await targetsOf(t.gateway.orm, 2),
+    entries: { own: dashboard(1, { recentLimit: 100 }), other: dashboard(2, {}) },
+  };
 }
 
 function send(s: Session, c: Pick<Case, 'spec' | 'caller'>, variables: Record<string, unknown>): Promise<GqlResult<Data>> {

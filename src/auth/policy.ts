@@ -15,6 +15,8 @@ export const ROOT_FIELD_ROLES: Record<'Query' | 'Mutation' | 'Subscription', Rec
     wardFilters: 'viewer',
     patient: 'viewer',
     cacheStats: 'admin',
+    cacheEntries: 'admin',
+    cacheDependencies: 'admin',
   },
   Mutation: {
     registerPatient: 'clinician',
@@ -26,6 +28,7 @@ export const ROOT_FIELD_ROLES: Record<'Query' | 'Mutation' | 'Subscription', Rec
     recordEvent: 'clinician',
     warmCache: 'admin',
     invalidateCache: 'admin',
+    evictCacheEntry: 'admin',
   },
   Subscription: {
     dashboardChanges: 'viewer',

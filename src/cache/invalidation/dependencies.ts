@@ -42,6 +42,8 @@ export const ROOT_TAGS: Record<string, RootTagRule> = {
   // A null answer (unknown id) turns into a patient when one is registered with that id.
   patient: 'whenNull',
   cacheStats: 'uncached',
+  cacheEntries: 'uncached',
+  cacheDependencies: 'uncached',
 };
 
 /** The root tags a change may name: `Q:<field>` for `always`, `Q:<field>:null` for `whenNull`. */

@@ -46,11 +46,86 @@ export type AdmitPatientInput = {
   wardId: Scalars['ID']['input'];
 };
 
+/** One line of the dependency map: a kind of write, and the cached answers it feeds. */
+export type CacheDependency = {
+  __typename?: 'CacheDependency';
+  /** create, delete, update (a property) or collection (its members). */
+  change: Scalars['String']['output'];
+  /** The entity written: Patient, Admission, ClinicalEvent, Ward, Tag, Hospital. */
+  entity: Scalars['String']['output'];
+  /** What it evicts: `Patient (itself, facet core)`, `Patient (its patient, facet latestEventAt)`, `wardMapping (every answer)`… */
+  evicts: Array<Scalars['String']['output']>;
+  /** The contract's operations whose answers it can change. */
+  operations: Array<Scalars['String']['output']>;
+  /** The changed property or collection; `*` for any other property; null for create and delete. */
+  property?: Maybe<Scalars['String']['output']>;
+};
+
 export type CacheEntityInput = {
   /** Null: every entity of that type. */
   id?: InputMaybe<Scalars['ID']['input']>;
   /** Patient, Ward, Tag, Admission, ClinicalEvent, or an answer: DashboardStats, RecentPatients, WardMapping, WardFilters. */
   typename: Scalars['String']['input'];
+};
+
+/** A cached answer, as the key explorer shows it. */
+export type CacheEntry = {
+  __typename?: 'CacheEntry';
+  ageMs: Scalars['Float']['output'];
+  /** The stored answer's size. */
+  bytes: Scalars['Int']['output'];
+  /** Until it stops being served fresh. */
+  expiresInMs: Scalars['Float']['output'];
+  /** Opaque, stable while the answer lives; evictCacheEntry takes it. */
+  id: Scalars['ID']['output'];
+  operationName: Scalars['String']['output'];
+  /** The invalidation tags it carries. */
+  tags: Array<Scalars['String']['output']>;
+  /** The JSON text of its variables after defaults. */
+  variables: Scalars['String']['output'];
+};
+
+export type CacheEntryPage = {
+  __typename?: 'CacheEntryPage';
+  entries: Array<CacheEntry>;
+  /** How many cached answers match (of which `entries` holds the newest `first`). */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** Ten seconds of the caller's hospital's traffic, summed over the processes (see figuresScope). */
+export type CacheHistoryPoint = {
+  __typename?: 'CacheHistoryPoint';
+  /** The start of the ten seconds. */
+  at: Scalars['DateTime']['output'];
+  /** 95th percentile latency of hits and of misses, in ms; null without any. */
+  hitP95Ms?: Maybe<Scalars['Float']['output']>;
+  /** hits ÷ (hits + misses); null without either. */
+  hitRate?: Maybe<Scalars['Float']['output']>;
+  hits: Scalars['Int']['output'];
+  /** Invalidations delivered (writes, captured changes, admin calls). */
+  invalidations: Scalars['Int']['output'];
+  missP95Ms?: Maybe<Scalars['Float']['output']>;
+  misses: Scalars['Int']['output'];
+  requests: Scalars['Int']['output'];
+};
+
+/** A gateway process that publishes its figures to the shared Redis. */
+export type CacheProcess = {
+  __typename?: 'CacheProcess';
+  hitRate: Scalars['Float']['output'];
+  /** Requests it answered from the cache or computed since it started (all hospitals). */
+  hits: Scalars['Int']['output'];
+  host: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** When its figures were last published. */
+  lastHeardAt: Scalars['DateTime']['output'];
+  misses: Scalars['Int']['output'];
+  pid: Scalars['Int']['output'];
+  /** True for the process that answered this query. */
+  self: Scalars['Boolean']['output'];
+  startedAt: Scalars['DateTime']['output'];
+  /** The gateway's version (package.json). */
+  version: Scalars['String']['output'];
 };
 
 export type CacheStats = {
@@ -59,6 +134,13 @@ export type CacheStats = {
   backend: Scalars['String']['output'];
   /** Cached answers of the caller's hospital now (shared by every process on one Redis). */
   entries: Scalars['Int']['output'];
+  /**
+   * Where hits, misses, latencies and history come from: `cluster` (every gateway process that
+   * publishes its figures to this Redis, within a few seconds) or `process` (this one only).
+   */
+  figuresScope: Scalars['String']['output'];
+  /** The caller's hospital over the last `minutes` (1 to 60), one point per 10 seconds, oldest first. */
+  history: Array<CacheHistoryPoint>;
   /** hits ÷ (hits + misses); 0 when both are 0. */
   hitRate: Scalars['Float']['output'];
   /** Answers served from the cache since this process started (per process). */
@@ -71,8 +153,17 @@ export type CacheStats = {
   memoryBytes?: Maybe<Scalars['Float']['output']>;
   /** Answers computed because none was cached, since this process started (per process). */
   misses: Scalars['Int']['output'];
+  /** Per operation of the caller's hospital: traffic (cluster-wide, see figuresScope) and what is cached now. */
+  operations: Array<OperationCacheStats>;
+  /** The gateway processes sharing this cache (this process only without Redis). */
+  processes: Array<CacheProcess>;
   /** The last warm of each target of the caller's hospital. */
   targets: Array<WarmTargetStatus>;
+};
+
+
+export type CacheStatsHistoryArgs = {
+  minutes?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type ClinicalEvent = {
@@ -122,6 +213,8 @@ export type Mutation = {
   admitPatient: Admission;
   /** Closes an open admission; the patient becomes an OUTPATIENT. */
   dischargePatient: Admission;
+  /** Removes one cached answer of the caller's hospital; whether it was there. */
+  evictCacheEntry: Scalars['Boolean']['output'];
   /** Drops the cached answers that show these entities, in the caller's hospital. */
   invalidateCache: InvalidateResult;
   recordEvent: ClinicalEvent;
@@ -144,6 +237,11 @@ export type MutationAdmitPatientArgs = {
 
 export type MutationDischargePatientArgs = {
   admissionId: Scalars['ID']['input'];
+};
+
+
+export type MutationEvictCacheEntryArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -185,6 +283,26 @@ export type MutationWarmCacheArgs = {
   targets?: InputMaybe<Array<WarmTarget>>;
 };
 
+/** One operation's figures in the caller's hospital. */
+export type OperationCacheStats = {
+  __typename?: 'OperationCacheStats';
+  /** Their stored size in bytes. */
+  bytes: Scalars['Float']['output'];
+  /** Its cached answers now. */
+  entries: Scalars['Int']['output'];
+  /** hits ÷ (hits + misses); 0 when both are 0. */
+  hitRate: Scalars['Float']['output'];
+  hits: Scalars['Int']['output'];
+  /** The mean age of the answers its hits served, in ms; null without hits. */
+  meanAgeAtHitMs?: Maybe<Scalars['Float']['output']>;
+  /** Latency of its misses (computed answers), median and 95th percentile, in ms; null without misses. */
+  missP50Ms?: Maybe<Scalars['Float']['output']>;
+  missP95Ms?: Maybe<Scalars['Float']['output']>;
+  misses: Scalars['Int']['output'];
+  /** The operation name the clients send (`Dashboard`, `WardMapping`…); `other` for names outside the contract. */
+  operationName: Scalars['String']['output'];
+};
+
 export type Patient = {
   __typename?: 'Patient';
   /** The open admission, or null for an outpatient. */
@@ -205,6 +323,10 @@ export type PatientStatus =
 
 export type Query = {
   __typename?: 'Query';
+  /** Which write feeds which cached answer: the cache's invalidation declarations. */
+  cacheDependencies: Array<CacheDependency>;
+  /** The cached answers of the caller's hospital, newest first; `first` 1 to 500. */
+  cacheEntries: CacheEntryPage;
   cacheStats: CacheStats;
   dashboardStats: DashboardStats;
   /** Null for an unknown id or another hospital's patient. */
@@ -213,6 +335,12 @@ export type Query = {
   recentPatients: Array<Patient>;
   wardFilters: WardFilters;
   wardMapping: WardMapping;
+};
+
+
+export type QueryCacheEntriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  operationName?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -428,7 +556,12 @@ export type ResolversTypes = ResolversObject<{
   Admission: ResolverTypeWrapper<AdmissionRow>;
   AdmitPatientInput: AdmitPatientInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheDependency: ResolverTypeWrapper<CacheDependency>;
   CacheEntityInput: CacheEntityInput;
+  CacheEntry: ResolverTypeWrapper<CacheEntry>;
+  CacheEntryPage: ResolverTypeWrapper<CacheEntryPage>;
+  CacheHistoryPoint: ResolverTypeWrapper<CacheHistoryPoint>;
+  CacheProcess: ResolverTypeWrapper<CacheProcess>;
   CacheStats: ResolverTypeWrapper<CacheStats>;
   ClinicalEvent: ResolverTypeWrapper<ClinicalEventRow>;
   DashboardChange: ResolverTypeWrapper<DashboardChange>;
@@ -439,6 +572,7 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   InvalidateResult: ResolverTypeWrapper<InvalidateResult>;
   Mutation: ResolverTypeWrapper<{}>;
+  OperationCacheStats: ResolverTypeWrapper<OperationCacheStats>;
   Patient: ResolverTypeWrapper<PatientRow>;
   PatientStatus: PatientStatus;
   Query: ResolverTypeWrapper<{}>;
@@ -463,7 +597,12 @@ export type ResolversParentTypes = ResolversObject<{
   Admission: AdmissionRow;
   AdmitPatientInput: AdmitPatientInput;
   Boolean: Scalars['Boolean']['output'];
+  CacheDependency: CacheDependency;
   CacheEntityInput: CacheEntityInput;
+  CacheEntry: CacheEntry;
+  CacheEntryPage: CacheEntryPage;
+  CacheHistoryPoint: CacheHistoryPoint;
+  CacheProcess: CacheProcess;
   CacheStats: CacheStats;
   ClinicalEvent: ClinicalEventRow;
   DashboardChange: DashboardChange;
@@ -474,6 +613,7 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   InvalidateResult: InvalidateResult;
   Mutation: {};
+  OperationCacheStats: OperationCacheStats;
   Patient: PatientRow;
   Query: {};
   RecordEventInput: RecordEventInput;
@@ -501,15 +641,71 @@ export type AdmissionResolvers<ContextType = GraphQLContext, ParentType extends 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type CacheDependencyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CacheDependency'] = ResolversParentTypes['CacheDependency']> = ResolversObject<{
+  change?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  evicts?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  operations?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  property?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CacheEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CacheEntry'] = ResolversParentTypes['CacheEntry']> = ResolversObject<{
+  ageMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  bytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  expiresInMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  operationName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  variables?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CacheEntryPageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CacheEntryPage'] = ResolversParentTypes['CacheEntryPage']> = ResolversObject<{
+  entries?: Resolver<Array<ResolversTypes['CacheEntry']>, ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CacheHistoryPointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CacheHistoryPoint'] = ResolversParentTypes['CacheHistoryPoint']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  hitP95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  hitRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  hits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  invalidations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  missP95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  misses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requests?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CacheProcessResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CacheProcess'] = ResolversParentTypes['CacheProcess']> = ResolversObject<{
+  hitRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  hits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  host?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastHeardAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  misses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pid?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  self?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type CacheStatsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CacheStats'] = ResolversParentTypes['CacheStats']> = ResolversObject<{
   backend?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   entries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  figuresScope?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['CacheHistoryPoint']>, ParentType, ContextType, RequireFields<CacheStatsHistoryArgs, 'minutes'>>;
   hitRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   hits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   invalidations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lastWarmAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   memoryBytes?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   misses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  operations?: Resolver<Array<ResolversTypes['OperationCacheStats']>, ParentType, ContextType>;
+  processes?: Resolver<Array<ResolversTypes['CacheProcess']>, ParentType, ContextType>;
   targets?: Resolver<Array<ResolversTypes['WarmTargetStatus']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -549,6 +745,7 @@ export type InvalidateResultResolvers<ContextType = GraphQLContext, ParentType e
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   admitPatient?: Resolver<ResolversTypes['Admission'], ParentType, ContextType, RequireFields<MutationAdmitPatientArgs, 'input'>>;
   dischargePatient?: Resolver<ResolversTypes['Admission'], ParentType, ContextType, RequireFields<MutationDischargePatientArgs, 'admissionId'>>;
+  evictCacheEntry?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationEvictCacheEntryArgs, 'id'>>;
   invalidateCache?: Resolver<ResolversTypes['InvalidateResult'], ParentType, ContextType, RequireFields<MutationInvalidateCacheArgs, 'entities'>>;
   recordEvent?: Resolver<ResolversTypes['ClinicalEvent'], ParentType, ContextType, RequireFields<MutationRecordEventArgs, 'input'>>;
   registerPatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationRegisterPatientArgs, 'input'>>;
@@ -556,6 +753,19 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   transferPatient?: Resolver<ResolversTypes['Admission'], ParentType, ContextType, RequireFields<MutationTransferPatientArgs, 'admissionId' | 'bed' | 'wardId'>>;
   untagPatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationUntagPatientArgs, 'patientId' | 'tagId'>>;
   warmCache?: Resolver<Array<ResolversTypes['WarmResult']>, ParentType, ContextType, Partial<MutationWarmCacheArgs>>;
+}>;
+
+export type OperationCacheStatsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OperationCacheStats'] = ResolversParentTypes['OperationCacheStats']> = ResolversObject<{
+  bytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  entries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  hitRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  hits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  meanAgeAtHitMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  missP50Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  missP95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  misses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  operationName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type PatientResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Patient'] = ResolversParentTypes['Patient']> = ResolversObject<{
@@ -569,6 +779,8 @@ export type PatientResolvers<ContextType = GraphQLContext, ParentType extends Re
 }>;
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  cacheDependencies?: Resolver<Array<ResolversTypes['CacheDependency']>, ParentType, ContextType>;
+  cacheEntries?: Resolver<ResolversTypes['CacheEntryPage'], ParentType, ContextType, RequireFields<QueryCacheEntriesArgs, 'first'>>;
   cacheStats?: Resolver<ResolversTypes['CacheStats'], ParentType, ContextType>;
   dashboardStats?: Resolver<ResolversTypes['DashboardStats'], ParentType, ContextType>;
   patient?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryPatientArgs, 'id'>>;
@@ -650,6 +862,11 @@ export type WarmTargetStatusResolvers<ContextType = GraphQLContext, ParentType e
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Admission?: AdmissionResolvers<ContextType>;
+  CacheDependency?: CacheDependencyResolvers<ContextType>;
+  CacheEntry?: CacheEntryResolvers<ContextType>;
+  CacheEntryPage?: CacheEntryPageResolvers<ContextType>;
+  CacheHistoryPoint?: CacheHistoryPointResolvers<ContextType>;
+  CacheProcess?: CacheProcessResolvers<ContextType>;
   CacheStats?: CacheStatsResolvers<ContextType>;
   ClinicalEvent?: ClinicalEventResolvers<ContextType>;
   DashboardChange?: DashboardChangeResolvers<ContextType>;
@@ -657,6 +874,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   InvalidateResult?: InvalidateResultResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  OperationCacheStats?: OperationCacheStatsResolvers<ContextType>;
   Patient?: PatientResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

@@ -1,0 +1,68 @@
+import { historyPoints, HISTORY_MAX_MINUTES, operationRows, processRows } from '../../figures';
+import { BadUserInputError } from '../../errors/errors';
+import { principalOf } from '../../graphql/context';
+import type { Resolvers } from '../../graphql/generated/resolvers-types';
+import { WARM_TARGETS } from '../../jobs/hot-operations';
+import type { CacheAdminDeps } from './deps';
+
+/**
+ * cacheStats: the caller's hospital's cache figures. hits, misses and hitRate stay this
+ * process's (the cache's own counters); operations, processes and history come from the
+ * figures (src/figures), cluster-wide when Redis is shared (figuresScope), joined for
+ * `operations` to what the store holds now (its census).
+ */
+export function cacheStatsResolvers(deps: CacheAdminDeps): Resolvers {
+  return {
+    Query: {
+      cacheStats: async (_, __, ctx) => {
+        const scope = principalOf(ctx).hospitalId;
+        const { hits, misses } = deps.cache.countersFor(scope);
+        const [entries, fence, runs, memoryBytes, figures, census] = await Promise.all([
+          deps.cache.store.entries(scope),
+          deps.cache.store.fence(scope),
+          deps.ledger.lastRuns(scope),
+          deps.cache.store.memoryBytes(),
+          deps.figures.read(scope),
+          deps.cache.store.census(scope),
+        ]);
+        const now = Date.now();
+        const times = Object.values(runs).map((r) => r.at).sort();
+        return {
+          backend: deps.cache.store.backend,
+          hits,
+          misses,
+          hitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
+          entries,
+          invalidations: Number(fence ?? 0),
+          lastWarmAt: times.length ? new Date(times[times.length - 1]) : null,
+          memoryBytes,
+          targets: WARM_TARGETS.map((target) => {
+            const run = runs[target];
+            return {
+              target,
+              lastWarmAt: run ? new Date(run.at) : null,
+              ageMs: run ? now - Date.parse(run.at) : null,
+              ok: run?.ok ?? null,
+              durationMs: run?.durationMs ?? null,
+              error: run?.error ?? null,
+            };
+          }),
+          figuresScope: figures.scope,
+          operations: operationRows(figures, census, deps.figures.operations),
+          processes: processRows(figures),
+          // The whole hour; `history(minutes)` below keeps the last `minutes` of it.
+          history: historyPoints(figures, HISTORY_MAX_MINUTES),
+        };
+      },
+    },
+    CacheStats: {
+      history: (parent, { minutes }) => {
+        const m = minutes ?? HISTORY_MAX_MINUTES;
+        if (!Number.isInteger(m) || m < 1 || m > HISTORY_MAX_MINUTES) {
+          throw new BadUserInputError(`minutes must be 1 to ${HISTORY_MAX_MINUTES} (got ${m})`, 'minutes');
+        }
+        return parent.history.slice(parent.history.length - m * 6);
+      },
+    },
+  };
+}
