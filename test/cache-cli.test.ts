@@ -64,7 +64,7 @@ describe('cache CLI: usage', () => {
     const global = await cli(['--help'], env);
     expect(global.code).toBe(0);
     expect(global.stdout).toMatch(/^Usage: npm run cache -- <command>/);
-    for (const name of ['warm', 'invalidate', 'stats', 'health']) expect(global.stdout).toContain(`  ${name} `);
+    for (const name of ['warm', 'invalidate', 'keys', 'evict', 'stats', 'health', 'deps']) expect(global.stdout).toContain(`  ${name} `);
 
     const warm = await cli(['warm', '--help'], env);
     expect(warm.code).toBe(0);
@@ -218,16 +218,19 @@ describeWith('Redis')('cache CLI against a shared Redis cache', () => {
     expect(run.stderr).toMatch(/hospital 1 DASHBOARD: too old: \d+(\.\d)?s \(max 0s\)/);
   });
 
-  it('stats: entries, invalidations and last warm runs per hospital', async () => {
+  it('stats: entries, invalidations, last warm runs and the per-operation table per hospital', async () => {
     const run = await cli(['stats'], env);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^cache: redis redis:\/\/127\.0\.0\.1:6379\/? prefix "wardcache-cli-test-[^"]+", up; memory used: [\d.]+ \w+/);
-    expect(run.stdout).toContain('hits/misses: counted per gateway process, not visible from here');
+    // The figures the test gateway published when it started listening (no traffic counted yet then).
+    expect(run.stdout).toContain('figures: cluster-wide, from 1 gateway process publishing to this Redis');
     // Dashboard, ward map (stored again by the gateway's miss) and ward filters.
     expect(run.stdout).toMatch(/hospital 1 "[^"]+": 3 entries, \d+ invalidations?/);
     expect(run.stdout).toMatch(/hospital 2 "[^"]+": 0 entries/);
     expect(run.stdout).toMatch(/ {2}DASHBOARD {5}last warm \S+Z \(\d+s ago\) \d+ ms ok/);
     expect(run.stdout).toMatch(/ {2}WARD_FILTERS {2}never warmed/);
+    expect(run.stdout).toMatch(/\n {2}operation +hits +misses +hit rate +entries +bytes +mean age at hit +miss p50 +miss p95\n {2}Dashboard +\d+ +\d+ +[\d.]+% +1 /);
+    expect(run.stdout).toContain('\n  no traffic and no cached answers yet\n');
 
     const one = await cli(['stats', '--hospital', '2'], env);
     expect(one.code).toBe(0);

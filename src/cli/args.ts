@@ -69,3 +69,17 @@ export function parseSeconds(raw: string | undefined, name: string, fallback: nu
   }
   return n;
 }
+
+/** An integer within [min, max] (`--limit 50`), or the fallback when absent. */
+export function parseInteger(raw: string | undefined, name: string, range: { min: number; max: number; fallback: number }, usage: string): number {
+  if (raw === undefined) return range.fallback;
+  const text = raw.trim();
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text) || n < range.min || n > range.max) {
+    throw new UsageError(`--${name} must be a whole number from ${range.min} to ${range.max}, got "${raw}"`, usage);
+  }
+  return n;
+}
+
+/** The option every command takes: one JSON document on stdout instead of text. */
+export const JSON_OPTION = { json: { type: 'boolean' } } as const satisfies OptionSpec;

@@ -1,7 +1,8 @@
 /**
  * `npm run cache -- <command> [options]`: the operators' cache management commands (warm,
- * invalidate, stats, health), run from a separate process against the database (DATABASE_URL)
- * and the shared Redis cache (REDIS_URL, CACHE_REDIS_PREFIX) of the running gateways.
+ * invalidate, keys, evict, stats, health, deps), run from a separate process against the
+ * database (DATABASE_URL) and the shared Redis cache (REDIS_URL, CACHE_REDIS_PREFIX) of the
+ * running gateways. Every command takes --json: one JSON document on stdout instead of text.
  *
  * Exit codes: 0 done / healthy, 1 failed / unhealthy, 2 bad usage or configuration.
  */
@@ -10,12 +11,15 @@ import { UsageError } from './args';
 import type { Command } from './command';
 import type { CliContext } from './context';
 import { CliFailure, stdio, storeProblem, type Output } from './output';
+import { depsCommand } from './commands/deps';
+import { evictCommand } from './commands/evict';
 import { healthCommand } from './commands/health';
+import { keysCommand } from './commands/keys';
 import { invalidateCommand } from './commands/invalidate';
 import { statsCommand } from './commands/stats';
 import { warmCommand } from './commands/warm';
 
-export const COMMANDS: readonly Command[] = [warmCommand, invalidateCommand, statsCommand, healthCommand];
+export const COMMANDS: readonly Command[] = [warmCommand, invalidateCommand, keysCommand, evictCommand, statsCommand, healthCommand, depsCommand];
 
 const width = Math.max(...COMMANDS.map((c) => c.name.length));
 export const USAGE = `Usage: npm run cache -- <command> [options]
@@ -32,6 +36,16 @@ Exit codes: 0 done/healthy, 1 failed/unhealthy, 2 bad usage or configuration.
 `;
 
 const failure = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
+/** A command that needs no database nor cache: its failures are reported as the others' are. */
+async function runOffline(command: Command, run: () => Promise<number>, io: Output): Promise<number> {
+  try {
+    return await run();
+  } catch (err) {
+    io.err(err instanceof CliFailure ? `cache ${command.name}: ${err.message}` : `cache ${command.name}: failed: ${failure(err)}`);
+    return err instanceof CliFailure ? err.exitCode : 1;
+  }
+}
 
 /** Runs one command line (without node and script); resolves with the exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: Output = stdio): Promise<number> {
@@ -68,6 +82,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     io.out(command.usage.trimEnd());
     return 0;
   }
+  if ('offline' in prepared) return runOffline(command, () => prepared.offline(io), io);
 
   let ctx: CliContext;
   try {

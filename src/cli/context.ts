@@ -40,8 +40,10 @@ export function redactUrl(url: string): string {
 
 /**
  * Builds the gateway's pieces from the environment, as a gateway process would, but with no
- * HTTP listener, no cron jobs, no demo data and no re-warm after invalidations: the command
- * does exactly what it was asked. Logs go to stderr (level LOG_LEVEL, default `error`).
+ * HTTP listener, no cron jobs, no demo data, no re-warm after invalidations and no change
+ * capture (the gateways read the change log; a command that read it too could evict, or on a
+ * cache it never read for, purge, while asked only to look): the command does exactly what it
+ * was asked. Logs go to stderr (level LOG_LEVEL, default `error`).
  */
 export async function openContext(env: NodeJS.ProcessEnv, io: Output = stdio): Promise<CliContext> {
   const loaded = loadConfig(env);
@@ -49,6 +51,7 @@ export async function openContext(env: NodeJS.ProcessEnv, io: Output = stdio): P
     ...loaded,
     demoData: false,
     jobs: { ...loaded.jobs, enabled: false },
+    changeCapture: { ...loaded.changeCapture, mode: 'off' },
     cache: { ...loaded.cache, rewarmDelayMs: 0, redisTimeoutMs: Math.max(loaded.cache.redisTimeoutMs, CLI_REDIS_TIMEOUT_MS) },
   };
   const logger = pino({ level: env.LOG_LEVEL ?? 'error', base: { service: 'wardcache-cli' } }, pino.destination({ fd: 2, sync: true }));

@@ -32,3 +32,8 @@ export function storeProblem(ctx: CliContext): string | null {
   if (ctx.gateway.cache.store.state() === 'up') return null;
   return `the cache store (${ctx.describeCache()}) does not answer`;
 }
+
+/** The one JSON document a command prints with --json (indented: read by people too, parsed by scripts). */
+export function printJson(io: Output, doc: unknown): void {
+  io.out(JSON.stringify(doc, null, 2));
+}

@@ -1,7 +1,8 @@
-import { parseHospital, parseOptions, parseSeconds, stringValue } from '../args';
+import { JSON_OPTION, parseHospital, parseOptions, parseSeconds, stringValue } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { plural } from '../format';
+import { printJson } from '../output';
 import type { Principal } from '../../auth/tokens';
 import { hotOperations, WARM_TARGETS, type WarmTarget } from '../../jobs/hot-operations';
 
@@ -10,7 +11,7 @@ export const DEFAULT_MAX_AGE_SECONDS = 600;
 /** Ages in seconds, like --max-age: "312s", with a decimal below 10 s ("0.4s"). */
 const seconds = (ms: number) => (ms < 10_000 ? `${(Math.floor(ms / 100) / 10).toFixed(1)}s` : `${Math.floor(ms / 1000)}s`);
 
-export const HEALTH_USAGE = `Usage: npm run cache -- health [--max-age SECONDS] [--hospital H]
+export const HEALTH_USAGE = `Usage: npm run cache -- health [--max-age SECONDS] [--hospital H] [--json]
 
 Checks that every hot answer (${WARM_TARGETS.join(', ')}) of every hospital is in the
 shared cache now, under the very key the frontend's request uses, and is not too old.
@@ -18,6 +19,8 @@ shared cache now, under the very key the frontend's request uses, and is not too
 Options:
   --max-age S    oldest acceptable answer, in seconds (default ${DEFAULT_MAX_AGE_SECONDS}; decimals allowed)
   --hospital H   only hospital H (default: every hospital in the database)
+  --json         one JSON document on stdout: {healthy, maxAgeSeconds, checks: [{hospitalId,
+                 target, state (present, too_old, missing, not_cacheable), ageMs}]}
   -h, --help     show this help
 
 Exit code 0: "all N hot answers present, oldest Xs". Exit code 1: every missing or too old
@@ -27,16 +30,18 @@ answer is listed on stderr (run: npm run cache -- warm).
 export interface HealthOptions {
   hospital: number | null;
   maxAgeSeconds: number;
+  json: boolean;
 }
 
 export function parseHealthArgs(args: readonly string[]): { help: true } | { help: false; options: HealthOptions } {
-  const { help, values } = parseOptions(args, { 'max-age': { type: 'string' }, hospital: { type: 'string' } }, HEALTH_USAGE);
+  const { help, values } = parseOptions(args, { 'max-age': { type: 'string' }, hospital: { type: 'string' }, ...JSON_OPTION }, HEALTH_USAGE);
   if (help) return { help: true };
   return {
     help: false,
     options: {
       hospital: parseHospital(stringValue(values, 'hospital'), HEALTH_USAGE),
       maxAgeSeconds: parseSeconds(stringValue(values, 'max-age'), 'max-age', DEFAULT_MAX_AGE_SECONDS, HEALTH_USAGE),
+      json: values.json === true,
     },
   };
 }
@@ -69,17 +74,20 @@ export async function runHealth(ctx: CliContext, options: HealthOptions): Promis
       }
     }
   }
-  if (checks.length === 0) {
-    ctx.out('health: the database has no hospitals; no hot answers to check');
-    return 0;
-  }
-
   const unavailable = checks.filter((c) => c.state === 'unavailable').length;
   if (unavailable > 0) {
     ctx.err(`health: cannot tell whether ${plural(unavailable, 'hot answer')} of ${checks.length} are cached: the cache store (${ctx.describeCache()}) does not answer`);
     return 1;
   }
   const bad = checks.filter((c) => c.state !== 'present');
+  if (options.json) {
+    printJson(ctx, { healthy: bad.length === 0, maxAgeSeconds: options.maxAgeSeconds, checks: checks.map((c) => ({ ageMs: null, ...c, state: c.state.replace(' ', '_') })) });
+    return bad.length === 0 ? 0 : 1;
+  }
+  if (checks.length === 0) {
+    ctx.out('health: the database has no hospitals; no hot answers to check');
+    return 0;
+  }
   if (bad.length === 0) {
     const present = checks.flatMap((c) => (c.state === 'present' ? [c] : []));
     const oldest = present.reduce((a, b) => (b.ageMs > a.ageMs ? b : a));
