@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
-import type { Route } from '../../http/router';
-import { CONTENT_TYPES, SECURITY_HEADERS } from '../static-file';
-
-/** The dashboard's browser code: client/main.ts with Preact, htm and graphql-sse from node_modules. */
-export const CLIENT_ENTRY = join(__dirname, 'client', 'main.ts');
+import type { Route } from '../http/router';
+import { CONTENT_TYPES, SECURITY_HEADERS } from './static-file';
 
 interface Bundle {
   body: Buffer;
@@ -15,11 +11,12 @@ interface Bundle {
 }
 
 /**
- * One ES module holding the page's TypeScript and the npm packages it imports, built by esbuild
+ * A page's browser code (its client/main.ts: the ward dashboard's, the cache console's) as one
+ * ES module holding the page's TypeScript and the npm packages it imports, built by esbuild
  * in memory (about 60 ms, once per process, on the first request) and kept. Nothing is written
  * to disk and nothing is fetched: every import resolves in node_modules.
  */
-export function buildClient(entry: string = CLIENT_ENTRY): Bundle {
+function buildClient(entry: string): Bundle {
   const result = buildSync({
     entryPoints: [entry],
     bundle: true,
@@ -32,13 +29,13 @@ export function buildClient(entry: string = CLIENT_ENTRY): Bundle {
     logLevel: 'silent',
   });
   const file = result.outputFiles[0];
-  if (!file) throw new Error('esbuild produced no output for the dashboard client');
+  if (!file) throw new Error(`esbuild produced no output for ${entry}`);
   const body = Buffer.from(file.contents);
   return { body, gzip: gzipSync(body), etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
 }
 
 /** Serves the built client (ETag → 304, gzip when accepted), built on first request. */
-export function clientBundleRoute(entry: string = CLIENT_ENTRY): Route {
+export function clientBundleRoute(entry: string): Route {
   let bundle: Bundle | null = null;
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
