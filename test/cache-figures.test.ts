@@ -320,6 +320,16 @@ describe('cacheStats of a gateway without Redis', () => {
     expect(totals(stats.history)).toEqual({ requests: 5, hits: 3, misses: 2, invalidations: 0 });
   });
 
+  it('names a request sent without operationName by its document, as the store names its answer', async () => {
+    const before = await t.gql<{ cacheStats: Stats }>(STATS, { minutes: 1 }, admin);
+    const counts = (stats: Stats | undefined) => stats?.operations.find((o) => o.operationName === 'Patient') ?? { hits: 0, misses: 0 };
+    const unnamed = async () => (await t.gql(op('Patient'), { id: '2' }, viewer)).body.extensions?.cache as { hit: boolean };
+    expect([(await unnamed()).hit, (await unnamed()).hit]).toEqual([false, true]);
+    const after = await t.gql<{ cacheStats: Stats }>(STATS, { minutes: 1 }, admin);
+    expect(counts(after.body.data?.cacheStats)).toMatchObject({ hits: counts(before.body.data?.cacheStats).hits + 1, misses: counts(before.body.data?.cacheStats).misses + 1, entries: 1 });
+    expect(after.body.data?.cacheStats.operations.find((o) => o.operationName === 'other')).toBeUndefined();
+  });
+
   it('refuses minutes outside 1..60 (BAD_USER_INPUT), and a viewer (FORBIDDEN)', async () => {
     for (const minutes of [0, 61, -5]) {
       const res = await t.gql(STATS, { minutes }, admin);

@@ -56,7 +56,10 @@ export type Invalidated = ({ kind: 'tags'; tags: readonly string[] } | { kind: '
 };
 
 /** A hit (answered by the caller), or the ticket the execution that follows runs with. */
-export type LookupResult = { hit: StoredResponse; fence: Fence; verify: boolean } | { hit: null; ticket: CacheTicket | null };
+export type LookupResult =
+  /** `operationName`: the document's own, for the figures when the client sent none. */
+  | { hit: StoredResponse; fence: Fence; verify: boolean; operationName: string }
+  | { hit: null; ticket: CacheTicket | null };
 
 const MAX_KEYS_PER_DOCUMENT = 256;
 /** A computing process renews its lease; if it dies, another may start the same answer this much later. */
@@ -215,7 +218,7 @@ export function createCache(options: CacheOptions) {
       const settle = (found: Lookup): LookupResult | Promise<LookupResult> => {
         if (found.hit) {
           count(scope, 'hits');
-          return { hit: found.hit, fence: found.fence, verify: verifier.sample() };
+          return { hit: found.hit, fence: found.fence, verify: verifier.sample(), operationName: c.operationName };
         }
         const miss = (): LookupResult => ({ hit: null, ticket: new CacheTicket(scope, key, 'request', deps, found, undefined, c.computeOnce, c.variables) });
         // Answerable from another cached answer? (a filtered ward map from the whole one)
@@ -224,7 +227,7 @@ export function createCache(options: CacheOptions) {
           if (!d) return miss(); // computed as usual, under the fence its own lookup read first
           count(scope, 'hits');
           count(scope, 'derivedHits');
-          return { hit: d.hit, fence: d.fence, verify: verifier.sample() };
+          return { hit: d.hit, fence: d.fence, verify: verifier.sample(), operationName: c.operationName };
         };
         return fromBase instanceof Promise ? fromBase.then(settleDerived) : settleDerived(fromBase);
       };

@@ -145,7 +145,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       if (found.hit) {
         const served = serveHit(req, res, found.hit, requestId, ifNoneMatch);
         const status = typeof served === 'number' ? served : await served;
-        deps.observe({ requestId, operation: op.operationName ?? null, hospitalId: auth.principal.hospitalId, cache: 'hit', ageMs: Date.now() - found.hit.storedAt, status, outcome: 'ok', durationMs: elapsed(), sql: 0 });
+        deps.observe({ requestId, operation: op.operationName ?? (found.operationName || null), hospitalId: auth.principal.hospitalId, cache: 'hit', ageMs: Date.now() - found.hit.storedAt, status, outcome: 'ok', durationMs: elapsed(), sql: 0 });
         if (found.verify) verifyInBackground(deps.cache, auth.principal, op, found.hit, found.fence, requestId);
         return;
       }
@@ -239,7 +239,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       // A miss is an answer computed for the cache (what its counters count): an uncached query
       // (the admin's live figures) or an execution that failed is neither a hit nor a miss.
       const looked = ext?.hit ? 'hit' : cache?.stored() !== undefined ? 'miss' : 'none';
-      deps.observe({ ...record, sql: sql.count, cache: looked, ageMs: ext?.hit ? ext.ageMs : null, status: res.statusCode, outcome, durationMs: elapsed() });
+      deps.observe({ ...record, operation: record.operation ?? cache?.operationName() ?? null, sql: sql.count, cache: looked, ageMs: ext?.hit ? ext.ageMs : null, status: res.statusCode, outcome, durationMs: elapsed() });
     } finally {
       release?.(); // the database slot, however the execution ended
       share?.(null); // no-op once shared; releases the waiters if anything above failed

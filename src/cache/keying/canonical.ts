@@ -30,6 +30,8 @@ export interface CanonicalOperation {
 /** What a request's key is made of, with the document's key memo. */
 export interface CanonicalRequest {
   text: string;
+  /** The selected operation's name in the document ('' when anonymous), whether or not the client sent it. */
+  operationName: string;
   variables: string;
   sharedByReaders: boolean;
   computeOnce: boolean;
@@ -128,11 +130,11 @@ export function createCanonicalizer(schema: GraphQLSchema, readerFields: Readonl
     if (!found) return null;
     const none = !op.variables || Object.keys(op.variables).length === 0;
     if (none && found.defaults !== undefined) {
-      return found.defaults === null ? null : { text: found.text, variables: found.defaults, sharedByReaders: found.sharedByReaders, computeOnce: found.computeOnce, keys: found.keys };
+      return found.defaults === null ? null : { text: found.text, operationName: found.operation.name?.value ?? '', variables: found.defaults, sharedByReaders: found.sharedByReaders, computeOnce: found.computeOnce, keys: found.keys };
     }
     const coerced = getVariableValues(schema, found.operation.variableDefinitions ?? [], op.variables ?? {});
     const variables = coerced.errors ? null : JSON.stringify(coerced.coerced);
     if (none) found.defaults = variables;
-    return variables === null ? null : { text: found.text, variables, sharedByReaders: found.sharedByReaders, computeOnce: found.computeOnce, keys: found.keys };
+    return variables === null ? null : { text: found.text, operationName: found.operation.name?.value ?? '', variables, sharedByReaders: found.sharedByReaders, computeOnce: found.computeOnce, keys: found.keys };
   }
 }
