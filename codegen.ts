@@ -24,6 +24,7 @@ const config: CodegenConfig = {
           ClinicalEvent: '../../modules/event/event.row#ClinicalEventRow',
           WardMappingEntry: '../../modules/ward/ward-mapping.query#WardMappingEntryModel',
           WardPatient: '../../modules/ward/ward-mapping.query#WardPatientModel',
+          CacheStats: '../../modules/cache-admin/cache-stats.resolvers#CacheStatsModel',
         },
       },
     },

@@ -7,6 +7,7 @@ import type { WardRow } from '../../modules/ward/ward.row';
 import type { AdmissionRow } from '../../modules/admission/admission.row';
 import type { ClinicalEventRow } from '../../modules/event/event.row';
 import type { WardMappingEntryModel, WardPatientModel } from '../../modules/ward/ward-mapping.query';
+import type { CacheStatsModel } from '../../modules/cache-admin/cache-stats.resolvers';
 import type { GraphQLContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -562,7 +563,7 @@ export type ResolversTypes = ResolversObject<{
   CacheEntryPage: ResolverTypeWrapper<CacheEntryPage>;
   CacheHistoryPoint: ResolverTypeWrapper<CacheHistoryPoint>;
   CacheProcess: ResolverTypeWrapper<CacheProcess>;
-  CacheStats: ResolverTypeWrapper<CacheStats>;
+  CacheStats: ResolverTypeWrapper<CacheStatsModel>;
   ClinicalEvent: ResolverTypeWrapper<ClinicalEventRow>;
   DashboardChange: ResolverTypeWrapper<DashboardChange>;
   DashboardStats: ResolverTypeWrapper<DashboardStats>;
@@ -603,7 +604,7 @@ export type ResolversParentTypes = ResolversObject<{
   CacheEntryPage: CacheEntryPage;
   CacheHistoryPoint: CacheHistoryPoint;
   CacheProcess: CacheProcess;
-  CacheStats: CacheStats;
+  CacheStats: CacheStatsModel;
   ClinicalEvent: ClinicalEventRow;
   DashboardChange: DashboardChange;
   DashboardStats: DashboardStats;

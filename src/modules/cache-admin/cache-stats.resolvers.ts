@@ -1,9 +1,27 @@
-import { historyPoints, HISTORY_MAX_MINUTES, operationRows, processRows } from '../../figures';
+import { historyPoints, HISTORY_MAX_MINUTES, operationRows, processRows, type ClusterFigures } from '../../figures';
+import type { OperationCensus } from '../../cache';
 import { BadUserInputError } from '../../errors/errors';
 import { principalOf } from '../../graphql/context';
-import type { Resolvers } from '../../graphql/generated/resolvers-types';
+import type { CacheStats, Resolvers } from '../../graphql/generated/resolvers-types';
 import { WARM_TARGETS } from '../../jobs/hot-operations';
 import type { CacheAdminDeps } from './deps';
+
+type Derived = 'figuresScope' | 'operations' | 'processes' | 'history';
+
+/**
+ * What the cacheStats resolver hands its fields: the plain figures, and the cluster figures and
+ * store census read only when a selected field needs them (once per request). The contract's
+ * CacheStats selects none of them, so it never pays for a census (O(answers) in Redis).
+ */
+export interface CacheStatsModel extends Omit<CacheStats, Derived> {
+  figures: () => Promise<ClusterFigures>;
+  census: () => Promise<readonly OperationCensus[]>;
+}
+
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => (pending ??= read());
+}
 
 /**
  * cacheStats: the caller's hospital's cache figures. hits, misses and hitRate stay this
@@ -17,13 +35,11 @@ export function cacheStatsResolvers(deps: CacheAdminDeps): Resolvers {
       cacheStats: async (_, __, ctx) => {
         const scope = principalOf(ctx).hospitalId;
         const { hits, misses } = deps.cache.countersFor(scope);
-        const [entries, fence, runs, memoryBytes, figures, census] = await Promise.all([
+        const [entries, fence, runs, memoryBytes] = await Promise.all([
           deps.cache.store.entries(scope),
           deps.cache.store.fence(scope),
           deps.ledger.lastRuns(scope),
           deps.cache.store.memoryBytes(),
-          deps.figures.read(scope),
-          deps.cache.store.census(scope),
         ]);
         const now = Date.now();
         const times = Object.values(runs).map((r) => r.at).sort();
@@ -47,21 +63,21 @@ export function cacheStatsResolvers(deps: CacheAdminDeps): Resolvers {
               error: run?.error ?? null,
             };
           }),
-          figuresScope: figures.scope,
-          operations: operationRows(figures, census, deps.figures.operations),
-          processes: processRows(figures),
-          // The whole hour; `history(minutes)` below keeps the last `minutes` of it.
-          history: historyPoints(figures, HISTORY_MAX_MINUTES),
+          figures: once(() => deps.figures.read(scope)),
+          census: once(() => deps.cache.store.census(scope)),
         };
       },
     },
     CacheStats: {
-      history: (parent, { minutes }) => {
+      figuresScope: async (parent) => (await parent.figures()).scope,
+      operations: async (parent) => operationRows(await parent.figures(), await parent.census(), deps.figures.operations),
+      processes: async (parent) => processRows(await parent.figures()),
+      history: async (parent, { minutes }) => {
         const m = minutes ?? HISTORY_MAX_MINUTES;
         if (!Number.isInteger(m) || m < 1 || m > HISTORY_MAX_MINUTES) {
           throw new BadUserInputError(`minutes must be 1 to ${HISTORY_MAX_MINUTES} (got ${m})`, 'minutes');
         }
-        return parent.history.slice(parent.history.length - m * 6);
+        return historyPoints(await parent.figures(), m);
       },
     },
   };
