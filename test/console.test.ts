@@ -371,6 +371,10 @@ describeRedisBrowser('console of two processes sharing one Redis', () => {
     await cell('WardFilters', 'misses').filter({ hasText: /^1$/ }).waitFor();
     expect([await cell('Dashboard', 'hits').innerText(), await cell('Dashboard', 'misses').innerText()]).toEqual(['2', '1']);
     await page.locator('[data-testid="chart-hit-rate"][data-total="4"]').waitFor();
+    // The headline cards too: both processes' hits and misses, not only the answering one's (1 / 1).
+    await page.getByTestId('hits-misses').filter({ hasText: /^2 \/ 2$/ }).waitFor();
+    expect(await page.getByTestId('hit-rate').innerText()).toBe('50.0 %');
+    expect(await page.locator('#stat-hits-misses ~ .sub').innerText()).toBe('all 2 processes, since each started');
 
     const rows = page.getByTestId('process-row');
     expect(await rows.count()).toBe(2);

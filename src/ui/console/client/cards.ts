@@ -13,14 +13,22 @@ function Card({ id, label, value, sub, rate }: { id: string; label: string; valu
   </div>`;
 }
 
-/** The headline figures. Hits and misses are this process's since it started (cacheStats says so). */
+/**
+ * The headline figures. Hits and misses are the hospital's over every process that publishes to
+ * the shared Redis (the per-operation figures summed; `figuresScope` says whether they are), so
+ * the page shows the cluster, not the process that happens to answer it.
+ */
 export function Cards({ stats, now }: { stats: Stats | null; now: number }): Markup {
   const s = stats;
   const dash = '—';
+  const hits = s ? s.operations.reduce((n, o) => n + o.hits, 0) : 0;
+  const misses = s ? s.operations.reduce((n, o) => n + o.misses, 0) : 0;
+  const rate = hits + misses === 0 ? 0 : hits / (hits + misses);
+  const where = s?.figuresScope === 'cluster' ? `all ${formatCount(s.processes.length)} processes` : 'this process';
   return html`<div class="cards" data-testid="cards">
     <${Card} id="backend" label="Backend" value=${s?.backend ?? dash} sub=${s ? (s.backend === 'redis' ? 'shared by all processes' : 'in this process') : ''} />
-    <${Card} id="hit-rate" label="Hit rate" value=${s ? formatRate(s.hitRate) : dash} rate=${s?.hitRate ?? 0} sub=${s ? `of ${formatCount(s.hits + s.misses)} lookups` : ''} />
-    <${Card} id="hits-misses" label="Hits / misses" value=${s ? `${formatCount(s.hits)} / ${formatCount(s.misses)}` : dash} sub="this process, since start" />
+    <${Card} id="hit-rate" label="Hit rate" value=${s ? formatRate(rate) : dash} rate=${rate} sub=${s ? `of ${formatCount(hits + misses)} lookups` : ''} />
+    <${Card} id="hits-misses" label="Hits / misses" value=${s ? `${formatCount(hits)} / ${formatCount(misses)}` : dash} sub=${s ? `${where}, since each started` : ''} />
     <${Card} id="entries" label="Entries" value=${s ? formatCount(s.entries) : dash} sub="cached answers now" />
     <${Card} id="memory" label="Memory" value=${s ? formatBytes(s.memoryBytes) : dash} sub="cache store" />
     <${Card} id="invalidations" label="Invalidations" value=${s ? formatCount(s.invalidations) : dash} sub="since store start" />
