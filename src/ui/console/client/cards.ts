@@ -24,11 +24,11 @@ export function Cards({ stats, now }: { stats: Stats | null; now: number }): Mar
   const hits = s ? s.operations.reduce((n, o) => n + o.hits, 0) : 0;
   const misses = s ? s.operations.reduce((n, o) => n + o.misses, 0) : 0;
   const rate = hits + misses === 0 ? 0 : hits / (hits + misses);
-  const where = s?.figuresScope === 'cluster' ? `all ${formatCount(s.processes.length)} processes` : 'this process';
+  const where = s?.figuresScope === 'cluster' ? `all ${formatCount(s.processes.length)} processes, since each started` : 'this process, since it started';
   return html`<div class="cards" data-testid="cards">
     <${Card} id="backend" label="Backend" value=${s?.backend ?? dash} sub=${s ? (s.backend === 'redis' ? 'shared by all processes' : 'in this process') : ''} />
     <${Card} id="hit-rate" label="Hit rate" value=${s ? formatRate(rate) : dash} rate=${rate} sub=${s ? `of ${formatCount(hits + misses)} lookups` : ''} />
-    <${Card} id="hits-misses" label="Hits / misses" value=${s ? `${formatCount(hits)} / ${formatCount(misses)}` : dash} sub=${s ? `${where}, since each started` : ''} />
+    <${Card} id="hits-misses" label="Hits / misses" value=${s ? `${formatCount(hits)} / ${formatCount(misses)}` : dash} sub=${s ? where : ''} />
     <${Card} id="entries" label="Entries" value=${s ? formatCount(s.entries) : dash} sub="cached answers now" />
     <${Card} id="memory" label="Memory" value=${s ? formatBytes(s.memoryBytes) : dash} sub="cache store" />
     <${Card} id="invalidations" label="Invalidations" value=${s ? formatCount(s.invalidations) : dash} sub="since store start" />
