@@ -156,7 +156,7 @@ describeWith('Redis')('cache CLI explorer, dry runs and --json against a shared 
 
   /** Every key under the prefix and its exact value (DUMP), but the figures the gateway publishes on its own timer. */
   async function snapshot(): Promise<Map<string, string>> {
-    const keys = (await redis.keys(`${prefix}*`)).filter((k) => !k.startsWith(`${prefix}figures:`)).sort();
+    const keys = (await redis.keys(`${prefix}*`)).filter((k) => !k.startsWith(`${prefix}{figures}:`)).sort();
     const dumps = await Promise.all(keys.map((k) => redis.dumpBuffer(k)));
     return new Map(keys.map((k, i) => [k, dumps[i]?.toString('hex') ?? 'gone']));
   }

@@ -420,7 +420,7 @@ describeWith('Redis')('cluster-wide figures: two gateway processes sharing Redis
   async function published(count: number): Promise<void> {
     const after = Date.now() + PUBLISH_MS;
     const scores = await eventually(
-      async () => (await redis.zrange(`${prefix}figures:processes`, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number),
+      async () => (await redis.zrange(`${prefix}{figures}:processes`, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number),
       (s) => s.length === count && s.every((score) => score > after),
     );
     expect(scores.every((score) => score > after)).toBe(true);

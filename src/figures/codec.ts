@@ -4,20 +4,22 @@ import { SLOT_MS, SLOTS, type OperationTraffic, type ProcessInfo, type SeriesBuc
 /**
  * Where and how figures are published in Redis, under the cache's prefix:
  *
- *   <prefix>figures:processes       sorted set: process id → when it last published (ms)
- *   <prefix>figures:process:<id>    hash, one per process:
+ *   <prefix>{figures}:processes     sorted set: process id → when it last published (ms)
+ *   <prefix>{figures}:process:<id>  hash, one per process:
  *       info                         JSON: id, version, host, pid, startedAt, lastHeardAt, hits, misses
  *       h<hospital>:ops              JSON: per operation, hits, misses, age sum, latency buckets (since start)
  *       h<hospital>:s<0..359>        JSON: one ten seconds of the last hour (the field of slot tick % 360,
  *                                    overwritten an hour later; the value says which ten seconds it is)
  *
+ * `{figures}` is a Redis Cluster hash tag: a publication's transaction touches two keys, which
+ * must share a slot (as the store's keys share their hospital's `{h<id>}`).
  * Both keys expire a retention period after the last publication, so a process that stopped
  * disappears with everything it published. Histograms are sparse: [bucket, count, …].
  */
 export const FORMAT = 1;
 
-export const processesKey = (prefix: string) => `${prefix}figures:processes`;
-export const processKey = (prefix: string, id: string) => `${prefix}figures:process:${id}`;
+export const processesKey = (prefix: string) => `${prefix}{figures}:processes`;
+export const processKey = (prefix: string, id: string) => `${prefix}{figures}:process:${id}`;
 export const INFO_FIELD = 'info';
 export const opsField = (hospitalId: number) => `h${hospitalId}:ops`;
 export const slotField = (hospitalId: number, at: number) => `h${hospitalId}:s${Math.floor(at / SLOT_MS) % SLOTS}`;
