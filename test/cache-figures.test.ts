@@ -184,7 +184,7 @@ describeWith('Redis')('figures shared through Redis', () => {
     expect([sum(history, (p) => p.requests), sum(history, (p) => p.hits), sum(history, (p) => p.misses), sum(history, (p) => p.invalidations)]).toEqual([13, 2, 11, 1]);
 
     // From outside any gateway (the cache CLI): what both last published.
-    const published = await readPublishedFigures(REDIS_TEST_URL, prefix, 1);
+    const published = (await readPublishedFigures(REDIS_TEST_URL, prefix, [1])).get(1)!;
     expect(published.scope).toBe('cluster');
     expect(published.processes.map((p) => [p.id, p.self]).sort()).toEqual([[A.id, false], [B.id, false]].sort());
     expect(operationRows(published, [], A.operations).map((r) => [r.operationName, r.hits, r.misses])).toEqual([
@@ -217,7 +217,7 @@ describeWith('Redis')('figures shared through Redis', () => {
     const figures = await f.read(1);
     expect(figures.scope).toBe('process');
     expect(processRows(figures).map((p) => [p.id, p.hits, p.self])).toEqual([[f.id, 1, true]]);
-    await expect(readPublishedFigures('redis://127.0.0.1:1', prefix, 1)).rejects.toThrow();
+    await expect(readPublishedFigures('redis://127.0.0.1:1', prefix, [1])).rejects.toThrow();
   });
 });
 

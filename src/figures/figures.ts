@@ -138,17 +138,19 @@ export function createFigures(o: FiguresOptions) {
 export type Figures = ReturnType<typeof createFigures>;
 
 /**
- * The figures every gateway process sharing this Redis and prefix last published for a
- * hospital, read from outside any gateway (the cache CLI's `stats`). Throws when Redis cannot
+ * The figures every gateway process sharing this Redis and prefix last published for each of
+ * these hospitals, read from outside any gateway (the cache CLI's `stats`). Throws when Redis cannot
  * be reached. `processes` lists them all with `self: false`.
  */
-export async function readPublishedFigures(redisUrl: string, prefix: string, hospitalId: number): Promise<ClusterFigures> {
+export async function readPublishedFigures(redisUrl: string, prefix: string, hospitalIds: readonly number[]): Promise<Map<number, ClusterFigures>> {
   const redis = new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 2000, retryStrategy: () => null });
   redis.on('error', () => undefined); // the failed command or connect says it
   try {
     await redis.connect();
-    const now = Date.now();
-    return combine({ operations: [], series: [] }, null, await readPublished(redis, prefix, hospitalId, null), 'cluster', now);
+    const out = new Map<number, ClusterFigures>();
+    // One connection for every hospital asked (the CLI's stats of a whole deployment).
+    for (const hospitalId of hospitalIds) out.set(hospitalId, combine({ operations: [], series: [] }, null, await readPublished(redis, prefix, hospitalId, null), 'cluster', Date.now()));
+    return out;
   } finally {
     redis.disconnect();
   }

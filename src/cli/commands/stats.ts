@@ -64,10 +64,11 @@ export async function runStats(ctx: CliContext, options: StatsOptions): Promise<
   const now = Date.now();
   const report = [];
   let processes: ClusterFigures['processes'] = [];
+  // Without Redis no gateway's figures can be read from another process: what is cached only.
+  const published = redisUrl ? await readPublishedFigures(redisUrl, settings.redisPrefix, hospitals.map((h) => h.id)) : null;
   for (const hospital of hospitals) {
     const [entries, fence, runs, census] = await Promise.all([store.entries(hospital.id), store.fence(hospital.id), ctx.ledger.lastRuns(hospital.id), store.census(hospital.id)]);
-    // Without Redis no gateway's figures can be read from another process: what is cached only.
-    const figures = redisUrl ? await readPublishedFigures(redisUrl, settings.redisPrefix, hospital.id) : null;
+    const figures = published?.get(hospital.id) ?? null;
     if (figures) processes = figures.processes;
     report.push({
       id: hospital.id,
